@@ -1,0 +1,122 @@
+"""The check table. A check is a small pure function registered once:
+
+    @check("deal.task.none", "skills", "major", scope="deal")
+    def task_none(deal, view, ctx):
+        ...
+        yield finding("deal.task.none", entity_id=deal.id, message="…")
+
+`scope="contact"` checks receive the contact and a `ContactView`; `scope="deal"`
+checks receive the deal and a `DealView`. Checks do no I/O and read the time
+only from `ctx.now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Literal
+
+from analyzer.config import get
+from analyzer.schema import Contact, Deal, Finding
+
+Scope = Literal["contact", "deal"]
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a check may know besides its input: the audit time and the rules."""
+
+    now: datetime
+    config: dict
+    stage_norms: dict[str, float] = field(default_factory=dict)   # stage -> days
+
+    def cfg(self, dotted: str, default: Any = None) -> Any:
+        return get(self.config, dotted, default)
+
+
+@dataclass(frozen=True)
+class Spec:
+    code: str
+    direction: str
+    severity: str
+    entity: str
+    scope: Scope
+    fn: Callable[..., Iterable[Finding] | Finding | None]
+
+
+CHECKS: dict[str, Spec] = {}
+
+
+def check(code: str, direction: str, severity: str, *, entity: str = "deal",
+          scope: Scope = "deal"):
+    """Register a check under `code` (once: a second registration is a bug)."""
+
+    def register(fn):
+        if code in CHECKS:
+            raise ValueError(f"check {code} registered twice")
+        CHECKS[code] = Spec(code, direction, severity, entity, scope, fn)
+        return fn
+
+    return register
+
+
+def finding(code: str, *, message: str, severity: str | None = None, **fields: Any) -> Finding:
+    """A finding of a registered check, its direction and entity from the table."""
+    spec = CHECKS[code]
+    return Finding(code=code, direction=spec.direction, severity=severity or spec.severity,
+                   entity=fields.pop("entity", spec.entity), message=message, **fields)
+
+
+class ContactView:
+    """A contact's texts, each parsed once and shared by every contact check."""
+
+    def __init__(self, contact: Contact, ctx: Ctx):
+        self.contact = contact
+        self.ctx = ctx
+
+    @cached_property
+    def name(self):
+        from analyzer.namefield import parse
+
+        return parse(self.contact.name, limit=self.ctx.cfg("names.max_chars", 300))
+
+
+class DealView:
+    def __init__(self, deal: Deal, ctx: Ctx):
+        self.deal = deal
+        self.contact = ContactView(deal.contact, ctx) if deal.contact else None
+
+
+def _as_list(result) -> list[Finding]:
+    if result is None:
+        return []
+    if isinstance(result, Finding):
+        return [result]
+    return list(result)
+
+
+def run_contact(contact: Contact, ctx: Ctx, view: ContactView | None = None) -> list[Finding]:
+    _load_all()
+    view = view or ContactView(contact, ctx)
+    out: list[Finding] = []
+    for spec in CHECKS.values():
+        if spec.scope == "contact":
+            out.extend(_as_list(spec.fn(contact, view, ctx)))
+    return out
+
+
+def run_deal(deal: Deal, ctx: Ctx) -> list[Finding]:
+    _load_all()
+    view = DealView(deal, ctx)
+    out = run_contact(deal.contact, ctx, view.contact) if deal.contact else []
+    for spec in CHECKS.values():
+        if spec.scope == "deal":
+            out.extend(_as_list(spec.fn(deal, view, ctx)))
+    return out
+
+
+def _load_all() -> None:
+    """Import the check modules (registration happens on import)."""
+    from analyzer.checks import contact, deal, funnel, names  # noqa: F401

@@ -1,0 +1,80 @@
+"""Compose the checks into one report per deal or contact."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from analyzer import checks, phones
+from analyzer.checks import ContactView, Ctx
+from analyzer.config import load_config
+from analyzer.norms import effective
+from analyzer.schema import (
+    DIRECTIONS,
+    Contact,
+    ContactReport,
+    Deal,
+    DealReport,
+    Finding,
+    NormalizedContact,
+)
+from analyzer.checks.contact import inn_problem
+
+
+def make_ctx(now: datetime, config: dict | None = None,
+             durations: dict[str, list[float]] | None = None) -> Ctx:
+    config = config if config is not None else load_config()
+    return Ctx(now=now, config=config, stage_norms=effective(config, durations))
+
+
+def direction_scores(findings: list[Finding], ctx: Ctx) -> dict[str, float]:
+    """Per direction, 1.0 for a clean deal, decaying with each finding's weight."""
+    weights = ctx.cfg("scoring.severity_weight", {}) or {}
+    penalty = dict.fromkeys(DIRECTIONS, 0.0)
+    for f in findings:
+        penalty[f.direction] += float(weights.get(f.severity, 0.0))
+    return {d: round(math.exp(-p), 4) for d, p in penalty.items()}
+
+
+def severity_risk(findings: list[Finding], ctx: Ctx) -> float:
+    """Interim risk until the trained risk model (issue 5): the chance that at
+    least one finding is a real defect, each severity weight read as a probability."""
+    weights = ctx.cfg("scoring.severity_weight", {}) or {}
+    keep = 1.0
+    for f in findings:
+        keep *= 1.0 - min(0.95, float(weights.get(f.severity, 0.0)))
+    return round(1.0 - keep, 4)
+
+
+def audit_deal(deal: Deal, ctx: Ctx) -> DealReport:
+    findings = checks.run_deal(deal, ctx)
+    return DealReport(deal_id=deal.id, manager_id=deal.manager_id, created_at=deal.created_at,
+                      status=deal.status, risk=severity_risk(findings, ctx),
+                      scores=direction_scores(findings, ctx), findings=findings)
+
+
+def normalized_contact(contact: Contact, view: ContactView, ctx: Ctx) -> NormalizedContact:
+    region = ctx.cfg("phone.region", "RU")
+    e164 = [p.e164 for raw in contact.phones if raw for p in phones.parse(raw, region) if p.valid]
+    inn = contact.inn.strip().replace(" ", "") if contact.inn else None
+    return NormalizedContact(name=normalized_name(view) or None, phones=e164,
+                             inn=inn if inn and inn_problem(inn) is None else None)
+
+
+def normalized_name(view: ContactView) -> str:
+    """Name parts only, each capitalised, initials with a dot: "Иванов И. И."."""
+    out = []
+    for part in view.name.name_parts:
+        word = part.token.text
+        if part.role == "initial":
+            out.append(word.upper() + ".")
+        else:
+            out.append("-".join(w[:1].upper() + w[1:].lower() for w in word.split("-")))
+    return " ".join(out)
+
+
+def audit_contact(contact: Contact, ctx: Ctx) -> ContactReport:
+    view = ContactView(contact, ctx)
+    findings = checks.run_contact(contact, ctx, view)
+    return ContactReport(id=contact.id, normalized=normalized_contact(contact, view, ctx),
+                         findings=findings)

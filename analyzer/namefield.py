@@ -1,0 +1,185 @@
+"""Parse a CRM «ФИО» field into the person's name parts and everything else.
+
+"Иванова Светлана (истеричка)" → parts [Иванова, Светлана], remarks ["истеричка"].
+"Синицын Г. — зам. директора" → parts [Синицын, Г], remarks ["зам. директора"].
+
+The field is cut into segments at brackets, commas, semicolons, slashes and
+dashes between spaces. The first unbracketed segment that holds a name-like
+word is the main one: its words are name parts (dictionary first names,
+surnames, patronymics, initials, unknown capitalised words such as
+"Айаал"), particles ("оглы"), tags ("VIP", "ЛПР") or remark words. Every
+other segment is a remark to be judged as a whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from analyzer import lexicons
+from analyzer.names import dictionary_name_score, has_surname_parse, in_name_lists
+from analyzer.nlp import TextView, Token, view
+
+Role = Literal["name", "initial", "particle", "tag", "remark"]
+_OPEN, _CLOSE = "([{«<\"“„", ")]}»>\"”“"
+_SEPARATORS = {",", ";", "/", "|", "\\", ":", "!", "?"}
+_DASHES = {"-", "—", "–", "−"}
+
+
+@dataclass(slots=True)
+class Part:
+    token: Token
+    role: Role
+
+
+@dataclass(slots=True)
+class Remark:
+    tokens: list[Token]
+    bracketed: bool
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.tokens[0].start, self.tokens[-1].end
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens if t.is_word or t.text in _DASHES)
+
+
+@dataclass(slots=True)
+class NameField:
+    view: TextView
+    parts: list[Part] = field(default_factory=list)
+    remarks: list[Remark] = field(default_factory=list)
+
+    @property
+    def name_parts(self) -> list[Part]:
+        return [p for p in self.parts if p.role in ("name", "initial")]
+
+    def quote(self, span: tuple[int, int]) -> str:
+        return self.view.quote(*span)
+
+
+def _insult_form(tok: Token) -> bool:
+    return tok.lower in lexicons.word_set("nickname_words")
+
+
+def name_likeness(tok: Token) -> float:
+    """How sure we are that a word is a person's name part (0..1)."""
+    if not tok.is_word or not tok.text[0].isalpha() or _insult_form(tok):
+        return 0.0
+    if has_surname_parse(tok.text):
+        return 1.0
+    score = dictionary_name_score(tok.text)
+    if score >= 0.25:
+        return max(score, 0.6)
+    if in_name_lists(tok.text):
+        return 0.6
+    info = tok.info
+    if not info.known and tok.text[0].isupper() and len(tok.text) > 1:
+        return 0.5           # an unknown capitalised word: most often a rare name
+    return 0.0
+
+
+def _is_initial(tokens: list[Token], i: int) -> bool:
+    tok = tokens[i]
+    if not (tok.is_word and len(tok.text) == 1 and tok.text.isalpha()):
+        return False
+    dotted = i + 1 < len(tokens) and tokens[i + 1].text == "." and not tokens[i + 1].space_before
+    return dotted or tok.text.isupper()
+
+
+def _role(tokens: list[Token], i: int) -> Role:
+    tok = tokens[i]
+    if _is_initial(tokens, i):
+        return "initial"
+    if tok.lower in lexicons.word_set("name_particles"):
+        return "particle"
+    if tok.text in lexicons.entries("name_tags") or tok.text.upper() in lexicons.entries("name_tags"):
+        return "tag"
+    return "name" if name_likeness(tok) >= 0.5 else "remark"
+
+
+def _is_separator(tokens: list[Token], i: int) -> bool:
+    tok = tokens[i]
+    if tok.is_word:
+        return False
+    if tok.text in _SEPARATORS:
+        return True
+    if tok.text in _DASHES:
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        return tok.space_before or (nxt is not None and nxt.space_before) or i == 0
+    return False
+
+
+def _segments(tokens: list[Token]) -> list[tuple[list[Token], bool]]:
+    """(tokens, bracketed) runs of the field."""
+    out: list[tuple[list[Token], bool]] = []
+    current: list[Token] = []
+    depth = 0
+
+    def flush(bracketed: bool) -> None:
+        nonlocal current
+        if any(t.is_word for t in current):
+            out.append((current, bracketed))
+        current = []
+
+    for i, tok in enumerate(tokens):
+        if tok.text in _OPEN and (depth == 0 or tok.text not in _CLOSE):
+            flush(False) if depth == 0 else None
+            depth += 1
+        elif tok.text in _CLOSE and depth > 0:
+            depth -= 1
+            if depth == 0:
+                flush(True)
+        elif depth == 0 and _is_separator(tokens, i):
+            flush(False)
+        else:
+            current.append(tok)
+    flush(depth > 0)
+    return out
+
+
+def _main_index(segments: list[tuple[list[Token], bool]]) -> int | None:
+    for k, (toks, bracketed) in enumerate(segments):
+        if not bracketed and any(name_likeness(t) >= 0.5 for t in toks):
+            return k
+    return None
+
+
+def _split_main(tokens: list[Token]) -> tuple[list[Part], list[Remark]]:
+    parts: list[Part] = []
+    remarks: list[Remark] = []
+    run: list[Token] = []
+    for i, tok in enumerate(tokens):
+        if not tok.is_word:
+            if run and tok.text in _DASHES:
+                run.append(tok)
+            continue
+        role = _role(tokens, i)
+        parts.append(Part(tok, role))
+        if role == "remark":
+            run.append(tok)
+        elif run:
+            remarks.append(Remark(run, False))
+            run = []
+    if run:
+        remarks.append(Remark(run, False))
+    return parts, remarks
+
+
+def parse(text: str | None, limit: int = 300) -> NameField:
+    """Split a name field into name parts and remarks."""
+    v = view(text, limit=limit)
+    result = NameField(view=v)
+    segments = _segments(v.tokens)
+    main = _main_index(segments)
+    for k, (toks, bracketed) in enumerate(segments):
+        if k == main:
+            parts, remarks = _split_main(toks)
+            result.parts.extend(parts)
+            result.remarks.extend(remarks)
+        else:
+            words = [t for t in toks if t.is_word or t.text in _DASHES]
+            result.remarks.append(Remark(words, bracketed))
+    return result

@@ -1,0 +1,136 @@
+"""Person-name knowledge: is a word a first name, surname or patronymic?
+
+Two sources, both offline: pymorphy3's dictionary (Name/Surn/Patr tags, only
+dictionary parses count, never its guesses) and natasha's first/last name
+lists shipped in its wheel (≈7.6k first names, ≈182k masculine surnames,
+wider on non-Russian names). natasha's surname list is noisy (it holds
+"тупица", "жмот"), so it is only a prior for words pymorphy3 does not know.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from analyzer.config import DATA_DIR
+from analyzer.nlp import word_info
+
+_FEMININE_SURNAME = (("ова", "ов"), ("ева", "ев"), ("ёва", "ёв"), ("ина", "ин"),
+                     ("ына", "ын"), ("ская", "ский"), ("цкая", "цкий"))
+RU_ALPHABET = "абвгдежзийклмнопрстуфхцчшщыэюя"   # no ь/ъ: Кузмин ~ Кузьмин is no slip
+
+
+@lru_cache(maxsize=1)
+def natasha_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """(first names, surnames) from natasha's wheel, lowercased."""
+    import natasha
+
+    root = Path(natasha.__file__).parent / "data" / "dict"
+
+    def read(name: str) -> frozenset[str]:
+        words = set()
+        for line in (root / name).read_text(encoding="utf-8").splitlines():
+            word = line.split("#", 1)[0].strip().replace("ё", "е")
+            if len(word) > 1:
+                words.add(word)
+        return frozenset(words)
+
+    return read("first.txt"), read("last.txt")
+
+
+@lru_cache(maxsize=1)
+def person_names() -> dict[str, frozenset[str]]:
+    """pymorphy3's nominative name forms -> kinds, e.g. {"иванова": {"Surn:femn"}}
+    (built by `training/build_name_lists.py`)."""
+    out: dict[str, frozenset[str]] = {}
+    path = DATA_DIR / "person_names.tsv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, kinds = line.split("\t", 1)
+            out[word] = frozenset(kinds.split(","))
+    return out
+
+
+def surnames() -> list[str]:
+    """Every nominative surname form pymorphy3's dictionary holds."""
+    return sorted(w for w, k in person_names().items() if any(x.startswith("Surn") for x in k))
+
+
+def _masculine(word: str) -> str:
+    for fem, masc in _FEMININE_SURNAME:
+        if word.endswith(fem) and len(word) > len(fem) + 1:
+            return word[: -len(fem)] + masc
+    return word
+
+
+def dictionary_name_score(word: str) -> float:
+    """Best score of a pymorphy3 dictionary parse tagged Name, Surn or Patr."""
+    scores = word_info(word.lower()).name_score
+    return max(scores.values(), default=0.0)
+
+
+def has_surname_parse(word: str) -> bool:
+    return "Surn" in word_info(word.lower()).name_score
+
+
+@lru_cache(maxsize=65_536)
+def in_name_lists(word: str) -> bool:
+    """natasha's lists know `word` as a first name or (any gender) surname."""
+    low = word.lower().replace("ё", "е")
+    first, last = natasha_lists()
+    return low in first or low in last or _masculine(low) in last or low in person_names()
+
+
+@lru_cache(maxsize=65_536)
+def is_known_name(word: str) -> bool:
+    """A dictionary name part or a name natasha's lists hold."""
+    return dictionary_name_score(word) > 0 or in_name_lists(word)
+
+
+def _edits1(word: str):
+    """Single-edit variants that are typing slips, not spelling variants:
+    a swap of two neighbours, a replaced, dropped or extra letter — but never
+    a doubled letter made single or a single one doubled (Саввин ~ Савин)."""
+    for i in range(len(word) - 1):
+        if word[i] != word[i + 1]:
+            yield word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    for i in range(len(word) + 1):
+        for ch in RU_ALPHABET:
+            if not ((i and word[i - 1] == ch) or (i < len(word) and word[i] == ch)):
+                yield word[:i] + ch + word[i:]
+    for i in range(len(word)):
+        if word[i] in "ьъ":
+            continue
+        for ch in RU_ALPHABET:
+            if ch != word[i]:
+                yield word[:i] + ch + word[i + 1:]
+        doubled = (i and word[i - 1] == word[i]) or (i + 1 < len(word) and word[i + 1] == word[i])
+        if not doubled:
+            yield word[:i] + word[i + 1:]
+
+
+@lru_cache(maxsize=16_384)
+def typo_of(word: str) -> str | None:
+    """The dictionary name `word` is one slip away from, if `word` is unknown.
+
+    Only pymorphy3's curated names count as targets, and natasha's first-name
+    list as known words; its surname list is too noisy for either (it holds
+    slips like "петрв" and words like "тупица")."""
+    low = word.lower().replace("ё", "е")
+    first, last = natasha_lists()
+    if len(low) < 4 or word_info(low).known or low in first or low in person_names():
+        return None
+    if (low in last or _masculine(low) in last) and low.endswith(_surname_endings()):
+        return None
+    targets = person_names()
+    for cand in _edits1(low):
+        if cand in targets:
+            return cand
+    return None
+
+
+@lru_cache(maxsize=1)
+def _surname_endings() -> tuple[str, ...]:
+    from analyzer.lexicons import entries
+
+    return tuple(entries("surname_endings"))
