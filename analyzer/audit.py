@@ -78,3 +78,34 @@ def audit_contact(contact: Contact, ctx: Ctx) -> ContactReport:
     findings = checks.run_contact(contact, ctx, view)
     return ContactReport(id=contact.id, normalized=normalized_contact(contact, view, ctx),
                          findings=findings)
+
+
+class DealScorer:
+    """Picklable `obj -> DealReport` for batch runs (the context is rebuilt per process)."""
+
+    def __init__(self, now: datetime, config: dict, norms: dict[str, float]):
+        self.now, self.config, self.norms = now, config, norms
+        self._ctx: Ctx | None = None
+
+    def __getstate__(self):
+        return {"now": self.now, "config": self.config, "norms": self.norms, "_ctx": None}
+
+    @property
+    def ctx(self) -> Ctx:
+        if self._ctx is None:
+            self._ctx = Ctx(now=self.now, config=self.config, stage_norms=self.norms)
+        return self._ctx
+
+    def __call__(self, obj: dict) -> DealReport:
+        from analyzer.batch import validate
+
+        return audit_deal(validate(Deal, obj), self.ctx)
+
+
+class ContactChecker(DealScorer):
+    """Picklable `obj -> ContactReport`."""
+
+    def __call__(self, obj: dict) -> ContactReport:
+        from analyzer.batch import validate
+
+        return audit_contact(validate(Contact, obj), self.ctx)

@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from analyzer import lexicons
-from analyzer.names import dictionary_name_score, has_surname_parse, in_name_lists
+from analyzer.names import (
+    dictionary_name_score,
+    has_surname_parse,
+    in_name_lists,
+    natasha_lists,
+)
 from analyzer.nlp import TextView, Token, view
 
 Role = Literal["name", "initial", "particle", "tag", "remark"]
@@ -68,15 +73,19 @@ def name_likeness(tok: Token) -> float:
     """How sure we are that a word is a person's name part (0..1)."""
     if not tok.is_word or not tok.text[0].isalpha() or _insult_form(tok):
         return 0.0
+    if tok.lower in lexicons.word_set("name_placeholders"):
+        return 0.0
     if has_surname_parse(tok.text):
         return 1.0
     score = dictionary_name_score(tok.text)
     if score >= 0.25:
         return max(score, 0.6)
+    info = tok.info
+    if info.known:           # a common word: a name only if natasha knows it as a first name
+        return 0.6 if tok.lower in natasha_lists()[0] else 0.0
     if in_name_lists(tok.text):
         return 0.6
-    info = tok.info
-    if not info.known and tok.text[0].isupper() and len(tok.text) > 1:
+    if tok.text[0].isupper() and len(tok.text) > 1:
         return 0.5           # an unknown capitalised word: most often a rare name
     return 0.0
 

@@ -1,14 +1,15 @@
 """Person-name knowledge: is a word a first name, surname or patronymic?
 
-Two sources, both offline: pymorphy3's dictionary (Name/Surn/Patr tags, only
+Three sources, all offline: pymorphy3's dictionary (Name/Surn/Patr tags, only
 dictionary parses count, never its guesses) and natasha's first/last name
 lists shipped in its wheel (≈7.6k first names, ≈182k masculine surnames,
-wider on non-Russian names). natasha's surname list is noisy (it holds
+wider on non-Russian names), and Faker ru_RU's name lists. natasha's surname list is noisy (it holds
 "тупица", "жмот"), so it is only a prior for words pymorphy3 does not know.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +37,18 @@ def natasha_lists() -> tuple[frozenset[str], frozenset[str]]:
         return frozenset(words)
 
     return read("first.txt"), read("last.txt")
+
+
+@lru_cache(maxsize=1)
+def faker_names() -> frozenset[str]:
+    """Faker ru_RU's first names, patronymics and surnames (rare old names such
+    as Харлампий or Лыткин that neither dictionary lists)."""
+    from faker.providers.person.ru_RU import Provider
+
+    lists = (Provider.first_names_male, Provider.first_names_female,
+             Provider.middle_names_male, Provider.middle_names_female,
+             Provider.last_names_male, Provider.last_names_female)
+    return frozenset(w.lower().replace("ё", "е") for names in lists for w in names)
 
 
 @lru_cache(maxsize=1)
@@ -78,13 +91,15 @@ def in_name_lists(word: str) -> bool:
     """natasha's lists know `word` as a first name or (any gender) surname."""
     low = word.lower().replace("ё", "е")
     first, last = natasha_lists()
-    return low in first or low in last or _masculine(low) in last or low in person_names()
+    return (low in first or low in last or _masculine(low) in last or low in person_names()
+            or low in faker_names())
 
 
 @lru_cache(maxsize=65_536)
-def is_known_name(word: str) -> bool:
-    """A dictionary name part or a name natasha's lists hold."""
-    return dictionary_name_score(word) > 0 or in_name_lists(word)
+def is_curated_name(word: str) -> bool:
+    """A name in a curated list: pymorphy3's, natasha's first names or Faker's."""
+    low = word.lower().replace("ё", "е")
+    return low in person_names() or low in natasha_lists()[0] or low in faker_names()
 
 
 def _edits1(word: str):
@@ -120,17 +135,52 @@ def typo_of(word: str) -> str | None:
     first, last = natasha_lists()
     if len(low) < 4 or word_info(low).known or low in first or low in person_names():
         return None
-    if (low in last or _masculine(low) in last) and low.endswith(_surname_endings()):
+    if low in faker_names():
         return None
-    targets = person_names()
+    if (low in last or _masculine(low) in last) and low.endswith(_foreign_endings()):
+        return None
+    if plausible_derivation(low):
+        return None
+    curated = [c for c in _edits1(low) if c in person_names() or c in faker_names()]
+    if curated:
+        return curated[0]
+    own = _masculine(low)
     for cand in _edits1(low):
-        if cand in targets:
+        masc = _masculine(cand)
+        if masc != own and masc.endswith(_SLAVIC) and masc in last:
             return cand
     return None
 
 
+_SLAVIC = ("ов", "ев", "ин", "ын", "ский", "цкий")
+_SURNAME_SUFFIX = re.compile(r"^(?P<stem>.{3,}?)(?:ов|ев|ёв|ин|ын)а?$")
+_PATRONYMIC_SUFFIX = re.compile(r"^(?P<stem>.{2,}?)(?:ович|евич|овна|евна|ич|ична|инична)$")
+
+
+def _known_stem(stem: str) -> bool:
+    """The stem, or it with -а/-я/-ь, is a dictionary lemma (кулак, лытка)."""
+    for end in ("", "а", "я", "ь"):
+        info = word_info(stem + end)
+        if info.known and info.lemma == stem + end and len(stem) >= 4:
+            return True
+    return False
+
+
+def plausible_derivation(low: str) -> bool:
+    """A surname built from a known word (Кулаков ← кулак, Лыткин ← лытка) or a
+    patronymic from a known first name (Ааронович ← Аарон): real, though no
+    dictionary lists it."""
+    first, _ = natasha_lists()
+    m = _PATRONYMIC_SUFFIX.match(low)
+    if m and any(m["stem"] + end in first or m["stem"] + end in person_names()
+                 for end in ("", "а", "й", "я")):
+        return True
+    m = _SURNAME_SUFFIX.match(low)
+    return bool(m) and _known_stem(m["stem"])
+
+
 @lru_cache(maxsize=1)
-def _surname_endings() -> tuple[str, ...]:
+def _foreign_endings() -> tuple[str, ...]:
     from analyzer.lexicons import entries
 
-    return tuple(entries("surname_endings"))
+    return tuple(entries("foreign_surname_endings"))

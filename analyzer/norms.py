@@ -51,3 +51,24 @@ def effective(config: dict, durations: dict[str, list[float]] | None = None) -> 
 def needs_learning(config: dict, stages: Iterable[str]) -> bool:
     configured = get(config, "funnel.stage_norms_days", {}) or {}
     return any(s not in configured for s in stages)
+
+
+def durations_from_lines(lines: Iterable[tuple[int, str]]) -> dict[str, list[float]]:
+    """Stage durations from raw deal JSON lines; unusable lines are skipped here
+    (the scoring pass reports them)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from analyzer.schema import StageEntry
+
+    out: dict[str, list[float]] = defaultdict(list)
+    for _, line in lines:
+        try:
+            raw = json.loads(line).get("stage_history") or []
+            history = [StageEntry.model_validate(e) for e in raw]
+        except (ValueError, AttributeError, TypeError, ValidationError, RecursionError):
+            continue
+        for stage, days in stays(Deal.model_construct(stage_history=history)):
+            out[stage].append(days)
+    return dict(out)

@@ -7,10 +7,10 @@ import re
 from analyzer import insults, lexicons
 from analyzer.checks import check, finding
 from analyzer.namefield import NameField, Part, Remark
-from analyzer.names import is_known_name, typo_of
+from analyzer.names import is_curated_name, typo_of
 
 _VOWELS = set("аеёиоуыэюяaeiouy")
-_REPEAT = re.compile(r"(.)\1\1")
+_REPEAT = re.compile(r"(.)\1\1|^(.{3,4})\2+$")
 _KEYBOARD_ROWS = ("йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "qwertyuiop", "asdfghjkl",
                   "zxcvbnm")
 
@@ -88,7 +88,16 @@ def _garbage(word: str) -> bool:
         return True
     if _REPEAT.search(low):
         return True
-    return len(low) >= 4 and any(low in row for row in _KEYBOARD_ROWS)
+    return len(low) >= 4 and (any(low in row for row in _KEYBOARD_ROWS) or _keyboard_walk(low))
+
+
+def _keyboard_walk(low: str) -> bool:
+    """Most neighbouring letters sit next to each other on one keyboard row."""
+    pos = {ch: (r, i) for r, row in enumerate(_KEYBOARD_ROWS) for i, ch in enumerate(row)}
+    pairs = list(zip(low, low[1:], strict=False))
+    near = sum(1 for a, b in pairs if a in pos and b in pos and pos[a][0] == pos[b][0]
+               and abs(pos[a][1] - pos[b][1]) == 1)
+    return near >= 0.75 * len(pairs)
 
 
 def _not_a_name(part: Part, field: NameField) -> tuple[str, str | None] | None:
@@ -101,7 +110,7 @@ def _not_a_name(part: Part, field: NameField) -> tuple[str, str | None] | None:
         return f"в имени «{typed}» цифры или латинские буквы вместо русских", tok.text
     if tok.info.known:
         return None
-    if _garbage(tok.text) and not is_known_name(tok.text):
+    if _garbage(tok.text) and not is_curated_name(tok.text):
         return f"«{typed}» не похоже на имя", None
     slip = typo_of(tok.text)
     if slip and part.role == "name":

@@ -1,0 +1,167 @@
+"""`crmqa` — the command line (CONTRACT §3)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+
+from analyzer.batch import LineError, default_jobs, run
+from analyzer.config import ConfigError, get, load_config
+from crmqa.io import Counted, InputError, lines_of, open_input, open_output, progress, \
+    report_errors, seekable
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="crmqa: quality control of CRM deals (amoCRM, Bitrix24).")
+
+Output = Annotated[str | None, typer.Option("-o", "--output", help="Write JSON Lines here "
+                                            "instead of stdout.")]
+Config = Annotated[str | None, typer.Option("--config", help="Your regulation YAML on top of "
+                                            "the defaults (or $CRMQA_CONFIG).")]
+Jobs = Annotated[int, typer.Option("--jobs", "-j", help="Processes; 0 = all cores.")]
+Errors = Annotated[str | None, typer.Option("--errors", help="Also write bad lines' "
+                                            "numbers and reasons to this JSONL file.")]
+
+
+def parse_now(value: str | None, config: dict) -> datetime:
+    tz = ZoneInfo(get(config, "timezone", "Europe/Moscow"))
+    if not value:
+        return datetime.now(tz)
+    try:
+        now = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"--now: not an ISO time: {value!r}") from None
+    return now if now.tzinfo else now.replace(tzinfo=tz)
+
+
+def _jobs(jobs: int, size: int | None) -> int:
+    if jobs > 0:
+        return jobs
+    small = size is not None and size < 2_000_000      # forking costs more than it saves
+    return 1 if small else default_jobs()
+
+
+def run_batch(fn, path: str, output: str | None, jobs: int, errors_file: str | None,
+              label: str) -> int:
+    """Stream `path` through `fn` into `output`; returns the exit code."""
+    errors: list[LineError] = []
+    total = 0
+    with open_input(path) as (stream, size), open_output(output) as out, \
+            progress(sys.stderr.isatty()) as bar:
+        task = bar.add_task(label, total=size)
+        counted = Counted(stream)
+        for result in run(fn, lines_of(counted), jobs=_jobs(jobs, size)):
+            total += 1
+            if isinstance(result, LineError):
+                errors.append(result)
+            else:
+                out.write(result.model_dump_json() + "\n")
+            bar.update(task, completed=counted.bytes)
+    report_errors(errors, total, errors_file)
+    if total == 0:
+        raise InputError("no input lines")
+    if len(errors) == total:
+        raise InputError(f"none of {total} lines could be used")
+    return 0
+
+
+def _fail(exc: Exception) -> None:
+    print(f"crmqa: {exc}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+@app.command()
+def score(
+    input: Annotated[str, typer.Argument(help="Canonical deals, JSON Lines, or - for stdin.")],
+    output: Output = None,
+    now: Annotated[str | None, typer.Option(help="Audit time, ISO 8601 (default: now).")] = None,
+    config: Config = None, jobs: Jobs = 0, errors: Errors = None,
+) -> None:
+    """Score deals: findings, direction scores and risk per deal."""
+    from analyzer.audit import DealScorer
+    from analyzer.norms import durations_from_lines, effective
+
+    try:
+        cfg = load_config(config)
+        with seekable(input) as path:
+            with open_input(path) as (stream, _):
+                norms = effective(cfg, durations_from_lines(lines_of(stream)))
+            scorer = DealScorer(parse_now(now, cfg), cfg, norms)
+            code = run_batch(scorer, path, output, jobs, errors, "сделки")
+    except (InputError, ConfigError) as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command()
+def contacts(
+    input: Annotated[str, typer.Argument(help="Contacts (CONTRACT §1), JSON Lines, or -.")],
+    output: Output = None, config: Config = None, jobs: Jobs = 0, errors: Errors = None,
+) -> None:
+    """Check client cards: name, phones, INN, e-mail, requisites."""
+    from analyzer.audit import ContactChecker
+
+    try:
+        cfg = load_config(config)
+        checker = ContactChecker(parse_now(None, cfg), cfg, {})
+        code = run_batch(checker, input, output, jobs, errors, "контакты")
+    except (InputError, ConfigError) as exc:
+        _fail(exc)
+    raise typer.Exit(code)
+
+
+@app.command()
+def synth(
+    deals: Annotated[int, typer.Option("--deals", "-n", min=1, help="How many deals.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    output: Output = None,
+    truth: Annotated[str | None, typer.Option(help="Write injected defects per deal here.")] = None,
+    now: Annotated[str | None, typer.Option(help="Reference time (default: today 12:00 MSK).")] = None,
+    rate: Annotated[float, typer.Option(min=0, max=1, help="Rate of each defect.")] = 0.06,
+) -> None:
+    """Generate a realistic synthetic CRM (canonical deals) with ground truth."""
+    from training.synth import CONTACT_CODES, DEAL_CODES, default_now, generate
+
+    try:
+        when = parse_now(now, load_config()) if now else default_now()
+    except InputError as exc:
+        _fail(exc)
+    rates = dict.fromkeys(CONTACT_CODES + DEAL_CODES, rate)
+    with open_output(output) as out, open_output(truth) if truth else _null() as tfh:
+        for deal, defects in generate(deals, seed=seed, now=when, rates=rates):
+            out.write(json.dumps(deal, ensure_ascii=False) + "\n")
+            if tfh is not None:
+                tfh.write(json.dumps({"deal_id": deal["id"], "defects": defects},
+                                     ensure_ascii=False) + "\n")
+
+
+class _null:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+@app.command()
+def demo(
+    deals: Annotated[int, typer.Option("--deals", "-n", min=10)] = 2000,
+    out: Annotated[str, typer.Option(help="Directory for the store and the report.")] = "out/demo",
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Build a demo CRM in the embedded store, score it and write an HTML report."""
+    from crmqa.demo import run_demo
+
+    run_demo(deals=deals, out_dir=out, seed=seed)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""A realistic synthetic CRM with ground truth (`crmqa synth`).
+
+Managers in teams work deals through the regulation's pipeline over months;
+each deal has a stage history, a client with a Faker ru_RU name, messy phones,
+INN and e-mail, tasks, comments and messages. Each defect code is injected
+independently at its rate and written as the deal's ground truth. The same
+(seed, now) gives the same CRM.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from faker import Faker
+
+from analyzer.config import get, load_config
+from training import synth_people as sp
+from training.synth_deals import activity, fields_for, pick_stage, stage_history
+
+CONTACT_CODES = ("contact.name.lowercase", "contact.name.not_a_name", "contact.name.nickname",
+                 "contact.phone.invalid", "contact.phone.format", "contact.inn.invalid",
+                 "contact.email.invalid", "contact.requisites.missing")
+DEAL_CODES = ("deal.field.missing", "deal.close_date.missing", "deal.close_date.overdue",
+              "deal.task.none", "deal.task.overdue", "deal.stage.stale")
+OPEN_ONLY = {"deal.close_date.missing", "deal.close_date.overdue", "deal.task.none",
+             "deal.task.overdue", "deal.stage.stale"}
+EXCLUSIVE = (("deal.close_date.missing", "deal.close_date.overdue"),
+             ("deal.task.none", "deal.task.overdue"))
+DEFAULT_RATE = 0.06
+MSK = ZoneInfo("Europe/Moscow")
+
+
+def default_now() -> datetime:
+    """Today at noon, Moscow time: the default audit time of a synthetic CRM."""
+    return datetime.now(MSK).replace(hour=12, minute=0, second=0, microsecond=0)
+
+
+def managers(n_deals: int, seed: int) -> list[dict]:
+    fake = Faker("ru_RU")
+    fake.seed_instance(seed)
+    count = max(6, n_deals // 170)
+    teams = max(2, count // 6)
+    return [{"id": f"m{i + 1}", "name": fake.name(), "team": f"Группа {i % teams + 1}"}
+            for i in range(count)]
+
+
+def draw_defects(rng: random.Random, rates: dict[str, float]) -> set[str]:
+    chosen = {c for c in CONTACT_CODES + DEAL_CODES if rng.random() < rates.get(c, DEFAULT_RATE)}
+    for a, b in EXCLUSIVE:
+        if a in chosen and b in chosen:
+            chosen.discard(rng.choice((a, b)))
+    return chosen
+
+
+def _status(rng: random.Random, defects: set[str]) -> str:
+    if defects & OPEN_ONLY:
+        return "open"
+    roll = rng.random()
+    return "open" if roll < 0.6 else "won" if roll < 0.8 else "lost"
+
+
+def iso(t: datetime) -> str:
+    return t.astimezone(MSK).isoformat(timespec="seconds")
+
+
+def make_deal(i: int, seed: int, now: datetime, staff: list[dict], config: dict,
+              rates: dict[str, float], fake: Faker) -> tuple[dict, list[str]]:
+    rng = random.Random(f"{seed}:{i}")
+    fake.seed_instance(rng.randrange(2**31))
+    defects = draw_defects(rng, rates)
+    status = _status(rng, defects)
+    order = list(get(config, "deal.stages.*", []))
+    stage = pick_stage(rng, order, status, defects)
+    history, hold, docs, defects = stage_history(rng, now, stage, order, status, defects, config)
+    contact, defects = sp.contact(rng, fake, defects, i)
+    deal = {
+        "id": f"D-{seed}-{i + 1:06d}", "title": fake.bs().capitalize()[:80],
+        "pipeline": "Основная", "stage": stage, "status": status,
+        "created_at": iso(history[0]["t"]), "stage_entered_at": iso(history[-1]["t"]),
+        "closed_at": iso(history[-1]["closed"]) if status != "open" else None,
+        "amount": None, "expected_close_date": None, "hold_reason": hold,
+        "manager": rng.choice(staff), "documents": docs, "contact": contact,
+        "stage_history": [{"stage": h["stage"], "entered_at": iso(h["t"])} for h in history],
+    }
+    deal.update(fields_for(rng, deal, config, defects))
+    deal.update(activity(rng, now, deal, history, defects, config))
+    return deal, sorted(defects)
+
+
+def generate(n: int, seed: int = 0, now: datetime | None = None,
+             rates: dict[str, float] | None = None,
+             config: dict | None = None) -> Iterator[tuple[dict, list[str]]]:
+    """`n` deals with their injected defect codes."""
+    now = now or default_now()
+    config = config or load_config()
+    rates = rates or {}
+    staff = managers(n, seed)
+    fake = Faker("ru_RU")
+    for i in range(n):
+        yield make_deal(i, seed, now, staff, config, rates, fake)
