@@ -7,6 +7,7 @@ from datetime import datetime
 
 from analyzer import checks, phones
 from analyzer.checks import ContactView, Ctx
+from analyzer.checks.contact import inn_problem
 from analyzer.config import load_config
 from analyzer.norms import effective
 from analyzer.schema import (
@@ -18,7 +19,6 @@ from analyzer.schema import (
     Finding,
     NormalizedContact,
 )
-from analyzer.checks.contact import inn_problem
 
 
 def make_ctx(now: datetime, config: dict | None = None,

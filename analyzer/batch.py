@@ -64,7 +64,7 @@ def process_chunk(fn: Callable[[dict], Any], chunk: list[tuple[int, str]]) -> li
     out: list = []
     for n, line in chunk:
         try:
-            out.append(fn(load_object(line)))
+            out.append(fn(line if isinstance(line, dict) else load_object(line)))
         except ValueError as exc:
             out.append(LineError(n, str(exc)))
         except Exception as exc:  # a bug must not cost the rest of the batch

@@ -21,7 +21,9 @@ from analyzer.names import (
     dictionary_name_score,
     has_surname_parse,
     in_name_lists,
+    is_curated_name,
     natasha_lists,
+    typo_of,
 )
 from analyzer.nlp import TextView, Token, view
 
@@ -80,14 +82,21 @@ def name_likeness(tok: Token) -> float:
     score = dictionary_name_score(tok.text)
     if score >= 0.25:
         return max(score, 0.6)
+    if is_curated_name(tok.text):
+        return 0.6
     info = tok.info
-    if info.known:           # a common word: a name only if natasha knows it as a first name
-        return 0.6 if tok.lower in natasha_lists()[0] else 0.0
+    if info.known:
+        # A common word is a name when natasha lists it as a first name, or when it
+        # is written like one (Сомов, Мельник, Ислам): capitalised, not in capitals.
+        if tok.lower in natasha_lists()[0]:
+            return 0.6
+        title = tok.text[:1].isupper() and tok.text[1:].islower() and len(tok.text) > 2
+        return 0.5 if title and info.pos in ("NOUN", "ADJS") else 0.0
     if in_name_lists(tok.text):
         return 0.6
     if tok.text[0].isupper() and len(tok.text) > 1:
         return 0.5           # an unknown capitalised word: most often a rare name
-    return 0.0
+    return 0.5 if typo_of(tok.text) else 0.0     # a slip of a name, in any case
 
 
 def _is_initial(tokens: list[Token], i: int) -> bool:
@@ -149,11 +158,23 @@ def _segments(tokens: list[Token]) -> list[tuple[list[Token], bool]]:
     return out
 
 
+def _placeholder_phrase(toks: list[Token]) -> bool:
+    words = " ".join(t.lower for t in toks if t.is_word)
+    return words in lexicons.entries("name_placeholders")
+
+
 def _main_index(segments: list[tuple[list[Token], bool]]) -> int | None:
     for k, (toks, bracketed) in enumerate(segments):
+        if _placeholder_phrase(toks):
+            continue
         if not bracketed and any(name_likeness(t) >= 0.5 for t in toks):
             return k
     return None
+
+
+def _after_preposition(run: list[Token]) -> bool:
+    """"из Казани", "от Сергеева": a word governed by a remark's preposition."""
+    return bool(run) and run[-1].is_word and run[-1].info.pos == "PREP"
 
 
 def _split_main(tokens: list[Token]) -> tuple[list[Part], list[Remark]]:
@@ -165,7 +186,7 @@ def _split_main(tokens: list[Token]) -> tuple[list[Part], list[Remark]]:
             if run and tok.text in _DASHES:
                 run.append(tok)
             continue
-        role = _role(tokens, i)
+        role = "remark" if _after_preposition(run) else _role(tokens, i)
         parts.append(Part(tok, role))
         if role == "remark":
             run.append(tok)

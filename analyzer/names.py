@@ -102,25 +102,49 @@ def is_curated_name(word: str) -> bool:
     return low in person_names() or low in natasha_lists()[0] or low in faker_names()
 
 
-def _edits1(word: str):
-    """Single-edit variants that are typing slips, not spelling variants:
-    a swap of two neighbours, a replaced, dropped or extra letter — but never
-    a doubled letter made single or a single one doubled (Саввин ~ Савин)."""
+KEYBOARD = ("йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю")
+
+
+@lru_cache(maxsize=1)
+def keyboard_neighbours() -> dict[str, str]:
+    """Keys next to each key on the Russian ЙЦУКЕН layout (same row and the
+    staggered rows above and below)."""
+    out: dict[str, set[str]] = {ch: set() for row in KEYBOARD for ch in row}
+    for r, row in enumerate(KEYBOARD):
+        for i, ch in enumerate(row):
+            near = {row[j] for j in (i - 1, i + 1) if 0 <= j < len(row)}
+            if r > 0:
+                near |= {KEYBOARD[r - 1][j] for j in (i, i + 1) if j < len(KEYBOARD[r - 1])}
+            if r + 1 < len(KEYBOARD):
+                near |= {KEYBOARD[r + 1][j] for j in (i - 1, i) if 0 <= j < len(KEYBOARD[r + 1])}
+            out[ch] |= near
+            for other in near:
+                out[other].add(ch)
+    return {ch: "".join(sorted(n)) for ch, n in out.items()}
+
+
+def _edits1(word: str, with_length_change: bool = True):
+    """Single-edit variants that are typing slips, not spelling variants: a
+    swap of two neighbours, a letter replaced by its keyboard neighbour, a
+    dropped or extra letter — but never ь/ъ, and never a doubled letter made
+    single or a single one doubled (Саввин ~ Савин, Кузмин ~ Кузьмин)."""
     for i in range(len(word) - 1):
         if word[i] != word[i + 1]:
             yield word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    near = keyboard_neighbours()
+    for i in range(len(word)):
+        for ch in near.get(word[i], "") if word[i] not in "ьъ" else "":
+            if ch not in "ьъ":
+                yield word[:i] + ch + word[i + 1:]
+    if not with_length_change:
+        return
     for i in range(len(word) + 1):
         for ch in RU_ALPHABET:
             if not ((i and word[i - 1] == ch) or (i < len(word) and word[i] == ch)):
                 yield word[:i] + ch + word[i:]
     for i in range(len(word)):
-        if word[i] in "ьъ":
-            continue
-        for ch in RU_ALPHABET:
-            if ch != word[i]:
-                yield word[:i] + ch + word[i + 1:]
         doubled = (i and word[i - 1] == word[i]) or (i + 1 < len(word) and word[i + 1] == word[i])
-        if not doubled:
+        if not doubled and word[i] not in "ьъ":
             yield word[:i] + word[i + 1:]
 
 
@@ -141,11 +165,14 @@ def typo_of(word: str) -> str | None:
         return None
     if plausible_derivation(low):
         return None
-    curated = [c for c in _edits1(low) if c in person_names() or c in faker_names()]
+    # A word natasha lists as a surname may be a rare real one or a slip that got
+    # into its list; only slips that keep the length (swaps, neighbour keys) count.
+    listed = low in last or _masculine(low) in last
+    curated = [c for c in _edits1(low, not listed) if c in person_names() or c in faker_names()]
     if curated:
         return curated[0]
     own = _masculine(low)
-    for cand in _edits1(low):
+    for cand in _edits1(low, not listed):
         masc = _masculine(cand)
         if masc != own and masc.endswith(_SLAVIC) and masc in last:
             return cand

@@ -12,8 +12,16 @@ import typer
 
 from analyzer.batch import LineError, default_jobs, run
 from analyzer.config import ConfigError, get, load_config
-from crmqa.io import Counted, InputError, lines_of, open_input, open_output, progress, \
-    report_errors, seekable
+from crmqa.io import (
+    Counted,
+    InputError,
+    lines_of,
+    open_input,
+    open_output,
+    progress,
+    report_errors,
+    seekable,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="crmqa: quality control of CRM deals (amoCRM, Bitrix24).")

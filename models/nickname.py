@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from models import store
 from models.features import LemmaText, NavecMean, lemma_text

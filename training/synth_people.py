@@ -15,7 +15,7 @@ import phonenumbers as pn
 from faker import Faker
 from stdnum.ru import inn as stdnum_inn
 
-from analyzer.names import person_names
+from analyzer.names import keyboard_neighbours, person_names
 from analyzer.nlp import is_known
 
 MOBILE_CODES = tuple(range(900, 1000))
@@ -112,7 +112,7 @@ def _slip(word: str, rng: random.Random) -> str:
     elif kind == "drop":
         del body[i]
     else:
-        body[i] = rng.choice("аоеиуыкнгшзвпрлдж")
+        body[i] = rng.choice(keyboard_neighbours().get(body[i], "а").replace("ь", "").replace("ъ", "") or "а")
     out = "".join(body)
     return out[:1].upper() + out[1:] if word[:1].isupper() else out
 

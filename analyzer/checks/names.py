@@ -53,6 +53,8 @@ def _clean_name(field: NameField) -> str | None:
 
 def _remark_verdict(remark: Remark, threshold: float) -> tuple[tuple[int, int], float] | None:
     """(span of the evidence, confidence) when the remark is derogatory."""
+    if is_placeholder(remark):
+        return None
     hits = insults.find(remark.tokens)
     if hits:
         hit = hits[0]
@@ -119,11 +121,20 @@ def _not_a_name(part: Part, field: NameField) -> tuple[str, str | None] | None:
     return None
 
 
-def _placeholder_only(field: NameField) -> bool:
-    words = [t for r in field.remarks for t in r.tokens if t.is_word]
+def is_placeholder(remark: Remark) -> bool:
+    """"Клиент", "Тест Тест", "нет имени": a stand-in for the unknown name."""
+    words = [t for t in remark.tokens if t.is_word]
     holders = lexicons.word_set("name_placeholders")
-    return not field.name_parts and bool(words) and all(
-        t.lower in holders or t.lemma in holders or _garbage(t.text) for t in words)
+    if " ".join(t.lower for t in words) in lexicons.entries("name_placeholders"):
+        return True
+    return bool(words) and all(t.lower in holders or t.lemma in holders or _garbage(t.text)
+                               for t in words)
+
+
+def _placeholder_only(field: NameField) -> bool:
+    """No name part, and the field's first unbracketed text is a stand-in."""
+    first = next((r for r in field.remarks if not r.bracketed), None)
+    return not field.name_parts and first is not None and is_placeholder(first)
 
 
 @check("contact.name.not_a_name", "attentiveness", "major", entity="contact", scope="contact")
