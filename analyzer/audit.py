@@ -81,14 +81,16 @@ def audit_contact(contact: Contact, ctx: Ctx) -> ContactReport:
 
 
 class DealScorer:
-    """Picklable `obj -> DealReport` for batch runs (the context is rebuilt per process)."""
+    """Picklable `obj -> DealReport` (or its JSON line, serialised in the worker)
+    for batch runs; the context is rebuilt per process."""
 
-    def __init__(self, now: datetime, config: dict, norms: dict[str, float]):
-        self.now, self.config, self.norms = now, config, norms
+    def __init__(self, now: datetime, config: dict, norms: dict[str, float],
+                 as_json: bool = False):
+        self.now, self.config, self.norms, self.as_json = now, config, norms, as_json
         self._ctx: Ctx | None = None
 
     def __getstate__(self):
-        return {"now": self.now, "config": self.config, "norms": self.norms, "_ctx": None}
+        return {**self.__dict__, "_ctx": None}
 
     @property
     def ctx(self) -> Ctx:
@@ -96,16 +98,18 @@ class DealScorer:
             self._ctx = Ctx(now=self.now, config=self.config, stage_norms=self.norms)
         return self._ctx
 
-    def __call__(self, obj: dict) -> DealReport:
+    def __call__(self, obj: dict) -> DealReport | str:
         from analyzer.batch import validate
 
-        return audit_deal(validate(Deal, obj), self.ctx)
+        report = audit_deal(validate(Deal, obj), self.ctx)
+        return report.model_dump_json() if self.as_json else report
 
 
 class ContactChecker(DealScorer):
     """Picklable `obj -> ContactReport`."""
 
-    def __call__(self, obj: dict) -> ContactReport:
+    def __call__(self, obj: dict) -> ContactReport | str:
         from analyzer.batch import validate
 
-        return audit_contact(validate(Contact, obj), self.ctx)
+        report = audit_contact(validate(Contact, obj), self.ctx)
+        return report.model_dump_json() if self.as_json else report

@@ -167,7 +167,7 @@ def typo_of(word: str) -> str | None:
         return None
     # A word natasha lists as a surname may be a rare real one or a slip that got
     # into its list; only slips that keep the length (swaps, neighbour keys) count.
-    listed = low in last or _masculine(low) in last
+    listed = (low in last or _masculine(low) in last) and _well_formed(low)
     curated = [c for c in _edits1(low, not listed) if c in person_names() or c in faker_names()]
     if curated:
         return curated[0]
@@ -180,6 +180,12 @@ def typo_of(word: str) -> str | None:
 
 
 _SLAVIC = ("ов", "ев", "ин", "ын", "ский", "цкий")
+_SLAVIC_ENDINGS = _SLAVIC + ("ова", "ева", "ина", "ына", "ская", "цкая", "ич", "ая", "ой", "ий")
+
+
+def _well_formed(low: str) -> bool:
+    """Ends like a surname does (Эргашев, Рабинович, Гиоргадзе), unlike "смирнва"."""
+    return low.endswith(_SLAVIC_ENDINGS) or low.endswith(_foreign_endings())
 _SURNAME_SUFFIX = re.compile(r"^(?P<stem>.{3,}?)(?:ов|ев|ёв|ин|ын)а?$")
 _PATRONYMIC_SUFFIX = re.compile(r"^(?P<stem>.{2,}?)(?:ович|евич|овна|евна|ич|ична|инична)$")
 

@@ -12,14 +12,14 @@ from collections.abc import Iterable
 import numpy as np
 
 from analyzer.config import get
-from analyzer.schema import Deal
+from analyzer.schema import Deal, StageEntry
 
 DAY = 86_400.0
 
 
-def stays(deal: Deal) -> Iterable[tuple[str, float]]:
-    """(stage, days) for every finished stay in the deal's history."""
-    history = sorted(deal.stage_history, key=lambda s: s.entered_at)
+def stays(entries: Iterable[StageEntry]) -> Iterable[tuple[str, float]]:
+    """(stage, days) for every finished stay in a stage history."""
+    history = sorted(entries, key=lambda s: s.entered_at)
     for here, nxt in zip(history, history[1:], strict=False):
         days = (nxt.entered_at - here.entered_at).total_seconds() / DAY
         if days >= 0:
@@ -29,7 +29,7 @@ def stays(deal: Deal) -> Iterable[tuple[str, float]]:
 def collect(deals: Iterable[Deal]) -> dict[str, list[float]]:
     out: dict[str, list[float]] = defaultdict(list)
     for deal in deals:
-        for stage, days in stays(deal):
+        for stage, days in stays(deal.stage_history):
             out[stage].append(days)
     return dict(out)
 
@@ -60,8 +60,6 @@ def durations_from_lines(lines: Iterable[tuple[int, str]]) -> dict[str, list[flo
 
     from pydantic import ValidationError
 
-    from analyzer.schema import StageEntry
-
     out: dict[str, list[float]] = defaultdict(list)
     for _, line in lines:
         try:
@@ -69,6 +67,6 @@ def durations_from_lines(lines: Iterable[tuple[int, str]]) -> dict[str, list[flo
             history = [StageEntry.model_validate(e) for e in raw]
         except (ValueError, AttributeError, TypeError, ValidationError, RecursionError):
             continue
-        for stage, days in stays(Deal.model_construct(stage_history=history)):
+        for stage, days in stays(history):
             out[stage].append(days)
     return dict(out)

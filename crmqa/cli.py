@@ -22,6 +22,7 @@ from crmqa.io import (
     report_errors,
     seekable,
 )
+from models.store import ArtifactError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="crmqa: quality control of CRM deals (amoCRM, Bitrix24).")
@@ -67,7 +68,7 @@ def run_batch(fn, path: str, output: str | None, jobs: int, errors_file: str | N
             if isinstance(result, LineError):
                 errors.append(result)
             else:
-                out.write(result.model_dump_json() + "\n")
+                out.write((result if isinstance(result, str) else result.model_dump_json()) + "\n")
             bar.update(task, completed=counted.bytes)
     report_errors(errors, total, errors_file)
     if total == 0:
@@ -75,6 +76,12 @@ def run_batch(fn, path: str, output: str | None, jobs: int, errors_file: str | N
     if len(errors) == total:
         raise InputError(f"none of {total} lines could be used")
     return 0
+
+
+def _preload() -> None:
+    from models.nickname import preload
+
+    preload()
 
 
 def _fail(exc: Exception) -> None:
@@ -95,12 +102,13 @@ def score(
 
     try:
         cfg = load_config(config)
+        _preload()
         with seekable(input) as path:
             with open_input(path) as (stream, _):
                 norms = effective(cfg, durations_from_lines(lines_of(stream)))
-            scorer = DealScorer(parse_now(now, cfg), cfg, norms)
+            scorer = DealScorer(parse_now(now, cfg), cfg, norms, as_json=True)
             code = run_batch(scorer, path, output, jobs, errors, "сделки")
-    except (InputError, ConfigError) as exc:
+    except (InputError, ConfigError, ArtifactError) as exc:
         _fail(exc)
     raise typer.Exit(code)
 
@@ -115,9 +123,10 @@ def contacts(
 
     try:
         cfg = load_config(config)
-        checker = ContactChecker(parse_now(None, cfg), cfg, {})
+        _preload()
+        checker = ContactChecker(parse_now(None, cfg), cfg, {}, as_json=True)
         code = run_batch(checker, input, output, jobs, errors, "контакты")
-    except (InputError, ConfigError) as exc:
+    except (InputError, ConfigError, ArtifactError) as exc:
         _fail(exc)
     raise typer.Exit(code)
 

@@ -53,3 +53,20 @@ def probability(remark: str) -> float:
     """Probability that `remark` (the rest of a name field) is derogatory."""
     lemmas = lemma_text(remark)
     return _probability(lemmas) if lemmas else 0.0
+
+
+def preload() -> None:
+    """Load and verify the artifact now (raises store.ArtifactError), so a batch
+    fails at its start with one clear reason rather than on every line, and
+    forked workers inherit it loaded."""
+    from analyzer.checks import _load_all
+    from analyzer.names import faker_names, natasha_lists, person_names
+    from analyzer.nlp import morph
+    from analyzer.phones import parse
+    from models.features import navec
+
+    _model()
+    _load_all()
+    for warm in (navec, natasha_lists, person_names, faker_names, morph):
+        warm()
+    parse("+7 916 123-45-67")
