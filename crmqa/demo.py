@@ -19,7 +19,7 @@ from crmqa.summary import summarize
 from training.evaluate import per_code
 from training.synth import CONTACT_CODES, DEAL_CODES, default_now, generate
 
-console = Console(stderr=False)
+console = Console(width=110)
 
 
 def _score(store: Store, scorer: DealScorer) -> list:
@@ -44,7 +44,7 @@ def _print_summary(summary, quality) -> None:
     for col in ("группа", "менеджер", "сделок", "с замечаниями", "частые замечания"):
         managers.add_column(col)
     for m in summary.managers:
-        top = ", ".join(f"{c} {n}" for c, n in m.by_code.most_common(2))
+        top = ", ".join(f"{c} ({n})" for c, n in m.by_code.most_common(1))
         managers.add_row(m.team, m.name, str(m.deals), str(m.with_findings), top)
     console.print(managers)
 

@@ -1,6 +1,7 @@
 """A realistic synthetic CRM with ground truth (`crmqa synth`).
 
-Managers in teams work deals through the regulation's pipeline over months;
+Managers in teams (each with their own carelessness, which scales their
+defect rates) work deals through the regulation's pipeline over months;
 each deal has a stage history, a client with a Faker ru_RU name, messy phones,
 INN and e-mail, tasks, comments and messages. Each defect code is injected
 independently at its rate and written as the deal's ground truth. The same
@@ -43,12 +44,15 @@ def managers(n_deals: int, seed: int) -> list[dict]:
     fake.seed_instance(seed)
     count = max(6, n_deals // 170)
     teams = max(2, count // 6)
-    return [{"id": f"m{i + 1}", "name": fake.name(), "team": f"Группа {i % teams + 1}"}
-            for i in range(count)]
+    rng = random.Random(seed)
+    return [{"id": f"m{i + 1}", "name": fake.name(), "team": f"Группа {i % teams + 1}",
+             "care": round(rng.uniform(0.4, 1.8), 2)} for i in range(count)]
 
 
-def draw_defects(rng: random.Random, rates: dict[str, float]) -> set[str]:
-    chosen = {c for c in CONTACT_CODES + DEAL_CODES if rng.random() < rates.get(c, DEFAULT_RATE)}
+def draw_defects(rng: random.Random, rates: dict[str, float], care: float = 1.0) -> set[str]:
+    """Each code independently at its rate, scaled by the manager's carelessness."""
+    chosen = {c for c in CONTACT_CODES + DEAL_CODES
+              if rng.random() < min(1.0, rates.get(c, DEFAULT_RATE) * care)}
     for a, b in EXCLUSIVE:
         if a in chosen and b in chosen:
             chosen.discard(rng.choice((a, b)))
@@ -70,7 +74,8 @@ def make_deal(i: int, seed: int, now: datetime, staff: list[dict], config: dict,
               rates: dict[str, float], fake: Faker) -> tuple[dict, list[str]]:
     rng = random.Random(f"{seed}:{i}")
     fake.seed_instance(rng.randrange(2**31))
-    defects = draw_defects(rng, rates)
+    manager = rng.choice(staff)
+    defects = draw_defects(rng, rates, manager["care"])
     status = _status(rng, defects)
     order = list(get(config, "deal.stages.*", []))
     stage = pick_stage(rng, order, status, defects)
@@ -82,7 +87,8 @@ def make_deal(i: int, seed: int, now: datetime, staff: list[dict], config: dict,
         "created_at": iso(history[0]["t"]), "stage_entered_at": iso(history[-1]["t"]),
         "closed_at": iso(history[-1]["closed"]) if status != "open" else None,
         "amount": None, "expected_close_date": None, "hold_reason": hold,
-        "manager": rng.choice(staff), "documents": docs, "contact": contact,
+        "manager": {k: manager[k] for k in ("id", "name", "team")}, "documents": docs,
+        "contact": contact,
         "stage_history": [{"stage": h["stage"], "entered_at": iso(h["t"])} for h in history],
     }
     deal.update(fields_for(rng, deal, config, defects))

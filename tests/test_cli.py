@@ -1,0 +1,66 @@
+"""The console commands end to end, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import NOW
+
+NOW_ISO = NOW.isoformat()
+
+
+def crmqa(*args, stdin: str | None = None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "crmqa.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+def test_contacts_command_normalises_and_finds():
+    lines = "\n".join(json.dumps(c, ensure_ascii=False) for c in [
+        {"id": "c1", "name": "иванова мария (истеричка)", "phones": ["8 916 123 45 67"],
+         "inn": "7707083893"},
+        {"id": "c2", "name": "Петров Иван Сергеевич", "phones": ["+7 (916) 765-43-21"]},
+    ]) + "\n"
+    res = crmqa("contacts", "-", stdin=lines)
+    assert res.returncode == 0, res.stderr
+    first, second = (json.loads(line) for line in res.stdout.splitlines())
+    assert first["normalized"] == {"name": "Иванова Мария", "phones": ["+79161234567"],
+                                   "inn": "7707083893"}
+    assert {f["code"] for f in first["findings"]} == {
+        "contact.name.lowercase", "contact.name.nickname", "contact.phone.format"}
+    assert second["findings"] == []
+
+
+def test_synth_writes_deals_and_truth(tmp_path):
+    out, truth = tmp_path / "d.jsonl", tmp_path / "t.jsonl"
+    res = crmqa("synth", "--deals", "40", "--seed", "3", "--now", NOW_ISO, "-o", str(out),
+                "--truth", str(truth))
+    assert res.returncode == 0, res.stderr
+    deals = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    rows = [json.loads(x) for x in truth.read_text(encoding="utf-8").splitlines()]
+    assert len(deals) == 40 and [r["deal_id"] for r in rows] == [d["id"] for d in deals]
+
+
+def test_score_output_lines_follow_the_contract(tmp_path):
+    src = tmp_path / "d.jsonl"
+    crmqa("synth", "--deals", "30", "--seed", "4", "--now", NOW_ISO, "-o", str(src))
+    res = crmqa("score", str(src), "--now", NOW_ISO)
+    assert res.returncode == 0, res.stderr
+    for line in res.stdout.splitlines():
+        row = json.loads(line)
+        assert set(row) == {"deal_id", "manager_id", "created_at", "status", "risk", "scores",
+                            "findings"}
+        assert 0.0 <= row["risk"] <= 1.0
+        assert set(row["scores"]) == {"attentiveness", "skills", "analytics", "scripts"}
+        for f in row["findings"]:
+            assert {"code", "direction", "severity", "entity", "message"} <= set(f)
+
+
+def test_demo_builds_store_scores_and_writes_a_report(tmp_path):
+    res = crmqa("demo", "--deals", "120", "--out", str(tmp_path / "demo"))
+    assert res.returncode == 0, res.stderr
+    html = (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
+    assert "Контроль качества работы в CRM" in html and "contact.name.nickname" in html
+    assert (tmp_path / "demo" / "crmqa.sqlite").exists()
+    assert "Отчёт:" in res.stdout

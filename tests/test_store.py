@@ -1,0 +1,62 @@
+"""The store round-trips deals and scores in SQLite and, where one answers, PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from analyzer.audit import audit_deal, make_ctx
+from analyzer.schema import Deal
+from api.store import Store
+from training.synth import generate
+
+from .conftest import NOW
+
+PG_URL = os.environ.get("CRMQA_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+
+
+def _pg_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def roundtrip(store: Store) -> None:
+    deals = [d for d, _ in generate(25, seed=2, now=NOW)]
+    assert store.put_deals(deals) == 25
+    back = list(store.deals())
+    assert sorted(d["id"] for d in back) == sorted(d["id"] for d in deals)
+    ctx = make_ctx(NOW)
+    reports = [audit_deal(Deal.model_validate(d), ctx) for d in back]
+    store.put_reports(reports, NOW)
+    rows = {r["deal_id"]: r for r in store.reports()}
+    assert len(rows) == 25
+    for rep in reports:
+        assert [f["code"] for f in rows[rep.deal_id]["findings"]] == [f.code for f in rep.findings]
+        assert rows[rep.deal_id]["team"].startswith("Группа")
+    store.put_deals(deals[:3])                       # re-import updates, never duplicates
+    assert len(list(store.deals())) == 25
+
+
+def test_sqlite_roundtrip(tmp_path):
+    roundtrip(Store(f"sqlite:///{tmp_path / 'crmqa.sqlite'}"))
+
+
+@pytest.mark.skipif(not _pg_answers(), reason="no PostgreSQL on 127.0.0.1:5432")
+def test_postgresql_roundtrip():
+    schema = f"crmqa_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        roundtrip(Store(f"{PG_URL}?options=-csearch_path%3D{schema}"))
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
