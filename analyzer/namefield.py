@@ -113,7 +113,7 @@ def _role(tokens: list[Token], i: int) -> Role:
         return "initial"
     if tok.lower in lexicons.word_set("name_particles"):
         return "particle"
-    if tok.text in lexicons.entries("name_tags") or tok.text.upper() in lexicons.entries("name_tags"):
+    if tok.lower in lexicons.word_set("name_tags"):
         return "tag"
     return "name" if name_likeness(tok) >= 0.5 else "remark"
 

@@ -9,6 +9,7 @@ wider on non-Russian names), and Faker ru_RU's name lists. natasha's surname lis
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -21,12 +22,20 @@ _FEMININE_SURNAME = (("ова", "ов"), ("ева", "ев"), ("ёва", "ёв"),
 RU_ALPHABET = "абвгдежзийклмнопрстуфхцчшщыэюя"   # no ь/ъ: Кузмин ~ Кузьмин is no slip
 
 
+def natasha_data() -> Path:
+    """natasha's data folder, found without importing natasha: importing it
+    imports pymorphy2, which breaks on Python 3.11 unless yargy patches
+    `inspect` first. We only read its files (name lists, navec)."""
+    spec = importlib.util.find_spec("natasha")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("natasha is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "data"
+
+
 @lru_cache(maxsize=1)
 def natasha_lists() -> tuple[frozenset[str], frozenset[str]]:
     """(first names, surnames) from natasha's wheel, lowercased."""
-    import natasha
-
-    root = Path(natasha.__file__).parent / "data" / "dict"
+    root = natasha_data() / "dict"
 
     def read(name: str) -> frozenset[str]:
         words = set()

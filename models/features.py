@@ -9,7 +9,6 @@ offline once per process).
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -23,10 +22,11 @@ NAVEC_DIM = 300
 @lru_cache(maxsize=1)
 def navec():
     """natasha's navec embedding (≈0.5 s, ≈110 MB), loaded from its wheel."""
-    import natasha
     from navec import Navec
 
-    return Navec.load(str(Path(natasha.__file__).parent / "data" / "emb" / NAVEC_FILE))
+    from analyzer.names import natasha_data
+
+    return Navec.load(str(natasha_data() / "emb" / NAVEC_FILE))
 
 
 @lru_cache(maxsize=131_072)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from analyzer import insults, lexicons
 from analyzer.checks import check, finding
@@ -51,6 +52,12 @@ def _clean_name(field: NameField) -> str | None:
     return " ".join(names) or None
 
 
+@lru_cache(maxsize=1)
+def _tags() -> frozenset[str]:
+    """Neutral tags, lowercased: "vip", "лпр", "не лпр", "старый клиент"."""
+    return frozenset(e.lower() for e in lexicons.entries("name_tags"))
+
+
 def _remark_verdict(remark: Remark, threshold: float) -> tuple[tuple[int, int], float] | None:
     """(span of the evidence, confidence) when the remark is derogatory."""
     if is_placeholder(remark):
@@ -59,7 +66,7 @@ def _remark_verdict(remark: Remark, threshold: float) -> tuple[tuple[int, int], 
     if hits:
         hit = hits[0]
         return (remark.tokens[hit.first].start, remark.tokens[hit.last].end), 0.99
-    if all(t.text.upper() in lexicons.entries("name_tags") for t in remark.tokens if t.is_word):
+    if " ".join(t.lower for t in remark.tokens if t.is_word) in _tags():
         return None
     from models.nickname import probability
 
