@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from functools import lru_cache
@@ -23,6 +25,11 @@ SLANG_WORDS = frozenset("""
 SLANG_PHRASE_WORDS = frozenset("ебать задолбать заебать кукуха прибабахом дурка".split())
 # Known to pymorphy3 only as a form of another word ("кидала" = past of "кидать").
 NOT_A_DICTIONARY_LEMMA = frozenset({"кидала"})
+
+# sha256 of json.dumps(remarks.generate(seed=0, n=300), ensure_ascii=False). The
+# corpus depends on the lexicons, training/data/remark_pools.yaml, pymorphy3,
+# Faker, navec and the name lists: update this only for an intended change.
+CORPUS_SHA256 = "d031247f383c325b86e922288aa7d9243eb9306e85c3004d94072c8bed9713b5"
 
 LEXICONS = ("nickname_words", "nickname_phrases", "name_tags", "name_particles",
             "name_placeholders")
@@ -131,6 +138,11 @@ def split():
 def test_generate_is_deterministic():
     assert remarks.generate(seed=5, n=300) == remarks.generate(seed=5, n=300)
     assert remarks.generate(seed=5, n=300) != remarks.generate(seed=6, n=300)
+
+
+def test_generate_output_is_pinned():
+    text = json.dumps(remarks.generate(seed=0, n=300), ensure_ascii=False)
+    assert hashlib.sha256(text.encode()).hexdigest() == CORPUS_SHA256
 
 
 def test_generate_split_is_deterministic(split):

@@ -181,11 +181,18 @@ def _name_field(rng: random.Random, p: Person, defects: set[str]) -> str:
     return text + (rng.choice(NEUTRAL_EXTRAS) if rng.random() < 0.05 else "")
 
 
+def _valid_digits(rng: random.Random, mobile: bool = True) -> str:
+    """A number phonenumbers accepts (some city ranges are not allocated)."""
+    while not valid_phone("+7" + (digits := phone_digits(rng, mobile))):
+        pass
+    return digits
+
+
 def _phones(rng: random.Random, defects: set[str]) -> list[str]:
-    phones = [render_phone(phone_digits(rng, rng.random() < 0.85), CLEAN_FORMAT)
+    phones = [render_phone(_valid_digits(rng, rng.random() < 0.85), CLEAN_FORMAT)
               for _ in range(1 if rng.random() < 0.85 else 2)]
     if "contact.phone.format" in defects:
-        phones[0] = render_phone(phone_digits(rng), rng.choice(MESSY_FORMATS))
+        phones[0] = render_phone(_valid_digits(rng), rng.choice(MESSY_FORMATS))
     if "contact.phone.invalid" in defects:
         bad = bad_phone(rng)
         while valid_phone(bad):
