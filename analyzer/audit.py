@@ -7,7 +7,7 @@ from datetime import datetime
 
 from analyzer import checks, phones
 from analyzer.checks import ContactView, Ctx
-from analyzer.checks.contact import inn_problem
+from analyzer.checks.contact import inn_problem, normalize_inn
 from analyzer.config import load_config
 from analyzer.norms import effective
 from analyzer.schema import (
@@ -56,21 +56,9 @@ def audit_deal(deal: Deal, ctx: Ctx) -> DealReport:
 def normalized_contact(contact: Contact, view: ContactView, ctx: Ctx) -> NormalizedContact:
     region = ctx.cfg("phone.region", "RU")
     e164 = [p.e164 for raw in contact.phones if raw for p in phones.parse(raw, region) if p.valid]
-    inn = contact.inn.strip().replace(" ", "") if contact.inn else None
-    return NormalizedContact(name=normalized_name(view) or None, phones=e164,
+    inn = normalize_inn(contact.inn) if contact.inn else None
+    return NormalizedContact(name=view.name.normalized() or None, phones=e164,
                              inn=inn if inn and inn_problem(inn) is None else None)
-
-
-def normalized_name(view: ContactView) -> str:
-    """Name parts only, each capitalised, initials with a dot: "Иванов И. И."."""
-    out = []
-    for part in view.name.name_parts:
-        word = part.token.text
-        if part.role == "initial":
-            out.append(word.upper() + ".")
-        else:
-            out.append("-".join(w[:1].upper() + w[1:].lower() for w in word.split("-")))
-    return " ".join(out)
 
 
 def audit_contact(contact: Contact, ctx: Ctx) -> ContactReport:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ from analyzer.schema import explain
 CHUNK = 256
 
 
+class Rejected(ValueError):
+    """A line we cannot use; its message names the problem, never the values."""
+
+
 @dataclass(frozen=True, slots=True)
 class LineError:
     line: int
@@ -33,24 +38,45 @@ class LineError:
 
 
 def numbered(stream: Iterable[str | bytes], start: int = 1) -> Iterator[tuple[int, str]]:
-    """(line number, text) for every non-blank line; bytes decoded leniently."""
+    """(line number, text) for every non-blank line. Bytes that are not UTF-8
+    survive as surrogate escapes, so the line is reported, not silently garbled;
+    a byte-order mark on the first line is dropped."""
     for n, raw in enumerate(stream, start):
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        text = raw.decode("utf-8", errors="surrogateescape") if isinstance(raw, bytes) else raw
+        if n == start:
+            text = text.removeprefix("\ufeff")
         if text.strip():
             yield n, text
 
 
+_BAD_BYTES = re.compile("[\udc80-\udcff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _mend_surrogates(value: Any) -> Any:
+    """Lone UTF-16 halves ("\\ud83d" of a cut emoji) become U+FFFD."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_mend_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_mend_surrogates(k): _mend_surrogates(v) for k, v in value.items()}
+    return value
+
+
 def load_object(line: str) -> dict:
-    """Parse one JSON line that must hold an object; ValueError otherwise."""
+    """Parse one JSON line that must hold an object; Rejected otherwise."""
+    if _BAD_BYTES.search(line):
+        raise Rejected("строка не в кодировке UTF-8")
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"не JSON ({exc.msg}, позиция {exc.pos})") from None
+        raise Rejected(f"не JSON ({exc.msg}, позиция {exc.pos})") from None
     except RecursionError:
-        raise ValueError("не JSON (слишком глубокая вложенность)") from None
+        raise Rejected("не JSON (слишком глубокая вложенность)") from None
     if not isinstance(obj, dict):
-        raise ValueError(f"ожидался JSON-объект, получен {type(obj).__name__}")
-    return obj
+        raise Rejected(f"ожидался JSON-объект, получен {type(obj).__name__}")
+    return _mend_surrogates(obj) if _SURROGATE_ESCAPE.search(line) else obj
 
 
 def validate(model, obj: dict):
@@ -58,7 +84,7 @@ def validate(model, obj: dict):
     try:
         return model.model_validate(obj)
     except ValidationError as exc:
-        raise ValueError(explain(exc)) from None
+        raise Rejected(explain(exc)) from None
 
 
 def process_chunk(fn: Callable[[dict], Any], chunk: list[tuple[int, str]]) -> list:
@@ -67,9 +93,9 @@ def process_chunk(fn: Callable[[dict], Any], chunk: list[tuple[int, str]]) -> li
     for n, line in chunk:
         try:
             out.append(fn(line if isinstance(line, dict) else load_object(line)))
-        except ValueError as exc:
+        except Rejected as exc:
             out.append(LineError(n, str(exc)))
-        except Exception as exc:  # a bug must not cost the rest of the batch
+        except Exception as exc:  # a bug must not cost the rest of the batch (nor leak values)
             out.append(LineError(n, f"внутренняя ошибка {type(exc).__name__}"))
     return out
 

@@ -25,7 +25,7 @@ from analyzer.names import (
     natasha_lists,
     typo_of,
 )
-from analyzer.nlp import TextView, Token, view
+from analyzer.nlp import TextView, Token, other_script, view
 
 Role = Literal["name", "initial", "particle", "tag", "remark"]
 _OPEN, _CLOSE = "([{«<\"“„", ")]}»>\"”“"
@@ -43,6 +43,7 @@ class Part:
 class Remark:
     tokens: list[Token]
     bracketed: bool
+    quoted: bool = False     # «…» or "…": a company or product name, not a remark
 
     @property
     def span(self) -> tuple[int, int]:
@@ -63,8 +64,38 @@ class NameField:
     def name_parts(self) -> list[Part]:
         return [p for p in self.parts if p.role in ("name", "initial")]
 
+    @property
+    def company(self) -> bool:
+        """The field starts with a legal form: "ООО «Ромашка»", "ИП Иванов"."""
+        first = next((t for t in self.view.tokens if t.is_word), None)
+        return first is not None and first.lower in lexicons.word_set("legal_forms")
+
     def quote(self, span: tuple[int, int]) -> str:
         return self.view.quote(*span)
+
+    def normalized(self) -> str:
+        """The person's name alone, as typed but capitalised: "Иванов И. И.",
+        "Салтыков-Щедрин Михаил", "Алиев Эльчин Рафик оглы", "Пётр"."""
+        out = ""
+        prev_end = None
+        for part in (p for p in self.parts if p.role in ("name", "initial", "particle")):
+            tok = part.token
+            word = self.quote((tok.start, tok.end))
+            if part.role == "initial":
+                word = word.upper() + "."
+            elif part.role == "name":
+                word = _capitalised(word)
+            joined = prev_end is not None and self.view.original[prev_end:tok.start] == "-"
+            out += ("-" if joined else " " if out else "") + word
+            prev_end = tok.end
+        return out
+
+
+def _capitalised(word: str) -> str:
+    """"иванова" / "ИВАНОВА" → "Иванова"; mixed case as typed ("Д'Артаньян")."""
+    if (word.islower() or word.isupper()) and not other_script(word):
+        return word[:1].upper() + word[1:].lower()
+    return word
 
 
 def _insult_form(tok: Token) -> bool:
@@ -75,6 +106,8 @@ def name_likeness(tok: Token) -> float:
     """How sure we are that a word is a person's name part (0..1)."""
     if not tok.is_word or not tok.text[0].isalpha() or _insult_form(tok):
         return 0.0
+    if other_script(tok.text):
+        return 0.5           # Arabic, Georgian, Chinese…: we cannot judge, assume a name
     if tok.lower in lexicons.word_set("name_placeholders"):
         return 0.0
     if has_surname_parse(tok.text):
@@ -130,21 +163,28 @@ def _is_separator(tokens: list[Token], i: int) -> bool:
     return False
 
 
-def _segments(tokens: list[Token]) -> list[tuple[list[Token], bool]]:
-    """(tokens, bracketed) runs of the field."""
-    out: list[tuple[list[Token], bool]] = []
+Segment = tuple[list[Token], bool, bool]     # tokens, bracketed, quoted
+_QUOTES = "«\"“„"
+
+
+def _segments(tokens: list[Token]) -> list[Segment]:
+    """(tokens, bracketed, quoted) runs of the field."""
+    out: list[Segment] = []
     current: list[Token] = []
     depth = 0
+    quoted = False
 
     def flush(bracketed: bool) -> None:
         nonlocal current
         if any(t.is_word for t in current):
-            out.append((current, bracketed))
+            out.append((current, bracketed, bracketed and quoted))
         current = []
 
     for i, tok in enumerate(tokens):
         if tok.text in _OPEN and (depth == 0 or tok.text not in _CLOSE):
-            flush(False) if depth == 0 else None
+            if depth == 0:
+                flush(False)
+                quoted = tok.text in _QUOTES
             depth += 1
         elif tok.text in _CLOSE and depth > 0:
             depth -= 1
@@ -163,11 +203,13 @@ def _placeholder_phrase(toks: list[Token]) -> bool:
     return words in lexicons.entries("name_placeholders")
 
 
-def _main_index(segments: list[tuple[list[Token], bool]]) -> int | None:
-    for k, (toks, bracketed) in enumerate(segments):
-        if _placeholder_phrase(toks):
-            continue
-        if not bracketed and any(name_likeness(t) >= 0.5 for t in toks):
+def _main_index(segments: list[Segment]) -> int | None:
+    """The first unbracketed segment with a name-like word; a name written
+    wholly in brackets or quotes, "(Иванов Иван)", when nothing is outside."""
+    outside = [k for k, (_, bracketed, _) in enumerate(segments) if not bracketed]
+    for k in outside or range(len(segments)):
+        toks = segments[k][0]
+        if not _placeholder_phrase(toks) and any(name_likeness(t) >= 0.5 for t in toks):
             return k
     return None
 
@@ -204,12 +246,12 @@ def parse(text: str | None, limit: int = 300) -> NameField:
     result = NameField(view=v)
     segments = _segments(v.tokens)
     main = _main_index(segments)
-    for k, (toks, bracketed) in enumerate(segments):
+    for k, (toks, bracketed, quoted) in enumerate(segments):
         if k == main:
             parts, remarks = _split_main(toks)
             result.parts.extend(parts)
             result.remarks.extend(remarks)
         else:
             words = [t for t in toks if t.is_word or t.text in _DASHES]
-            result.remarks.append(Remark(words, bracketed))
+            result.remarks.append(Remark(words, bracketed, quoted))
     return result

@@ -166,6 +166,8 @@ def typo_of(word: str) -> str | None:
     slips like "петрв" and words like "тупица")."""
     low = word.lower().replace("ё", "е")
     first, last = natasha_lists()
+    if "'" in low or "’" in low or not low.isalpha() and "-" not in low:
+        return None                     # Д'Артаньян, О’Коннор: spelled on purpose
     if len(low) < 4 or word_info(low).known or low in first or low in person_names():
         return None
     if low in faker_names():

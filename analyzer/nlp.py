@@ -34,8 +34,9 @@ MAX_VARIANTS = 64
 
 _CYR = re.compile(r"[а-яА-ЯёЁ]")
 _LAT = re.compile(r"[A-Za-z]")
-# A word: letters/digits, with @ or $ allowed between letters ("неадекв@тная").
-_TOKEN = re.compile(r"(?:[^\W_]|(?<=[^\W\d_])[@$](?=[^\W\d_]))+|\S", re.UNICODE)
+# A word: letters/digits, with @ or $ between letters ("неадекв@тная") and
+# apostrophes inside names ("Д'Артаньян", "О’Коннор").
+_TOKEN = re.compile(r"(?:[^\W_]|(?<=[^\W\d_])[@$'’](?=[^\W\d_]))+|\S", re.UNICODE)
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 
 
@@ -150,6 +151,11 @@ def normalize_chars(text: str) -> tuple[str, list[int]]:
             out.append(piece)
             index.append(i)
     return "".join(out), index
+
+
+def other_script(word: str) -> bool:
+    """Letters of a script other than Latin and Cyrillic (Arabic, Georgian, CJK…)."""
+    return any(ch.isalpha() and not ("a" <= ch.lower() <= "z" or _CYR.match(ch)) for ch in word)
 
 
 def _mixed_script(word: str) -> bool:

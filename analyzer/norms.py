@@ -15,6 +15,7 @@ from analyzer.config import get
 from analyzer.schema import Deal, StageEntry
 
 DAY = 86_400.0
+MIN_NORM_DAYS = 0.5     # CRM robots move deals instantly; a norm is never below half a day
 
 
 def stays(entries: Iterable[StageEntry]) -> Iterable[tuple[str, float]]:
@@ -36,13 +37,14 @@ def collect(deals: Iterable[Deal]) -> dict[str, list[float]]:
 
 def learn(durations: dict[str, list[float]], percentile: float = 90,
           min_samples: int = 20) -> dict[str, float]:
-    return {stage: round(float(np.percentile(values, percentile)), 2)
+    return {stage: round(max(MIN_NORM_DAYS, float(np.percentile(values, percentile))), 2)
             for stage, values in durations.items() if len(values) >= min_samples}
 
 
 def effective(config: dict, durations: dict[str, list[float]] | None = None) -> dict[str, float]:
     """Configured norms, with learned ones for the stages the config lacks."""
-    configured = {k: float(v) for k, v in (get(config, "funnel.stage_norms_days", {}) or {}).items()}
+    configured = {k: float(v) for k, v in (get(config, "funnel.stage_norms_days", {}) or {}).items()
+                  if isinstance(v, (int, float))}
     learned = learn(durations or {}, get(config, "funnel.learned_norm_percentile", 90),
                     get(config, "funnel.learned_norm_min_samples", 20))
     return {**learned, **configured}

@@ -7,10 +7,20 @@ would make every check lie (an unknown status, a date that is not a date).
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 Direction = Literal["attentiveness", "skills", "analytics", "scripts"]
 Severity = Literal["info", "minor", "major", "critical"]
@@ -23,6 +33,16 @@ DIRECTIONS: tuple[str, ...] = ("attentiveness", "skills", "analytics", "scripts"
 SEVERITIES: tuple[str, ...] = ("info", "minor", "major", "critical")
 
 Id = str
+LOCAL_TZ = "Europe/Moscow"     # a time written without an offset is read as this zone
+CHANNELS = frozenset(Channel.__args__)
+
+
+def _aware(value: datetime) -> datetime:
+    """Times without an offset (and bare dates) are local CRM time, never naive."""
+    return value if value.tzinfo else value.replace(tzinfo=ZoneInfo(LOCAL_TZ))
+
+
+Time = Annotated[datetime, AfterValidator(_aware)]
 
 
 class _In(BaseModel):
@@ -40,7 +60,7 @@ class Manager(_In):
 
 class Document(_In):
     type: str
-    created_at: datetime | None = None
+    created_at: Time | None = None
     name: str | None = None
 
 
@@ -60,31 +80,42 @@ class Contact(_In):
             return []
         if isinstance(v, (str, int)):
             return [str(v)]
-        return v
+        return [x for x in v if x is not None] if isinstance(v, list) else v
+
+
+def _text(v: Any) -> Any:
+    return "" if v is None else v
 
 
 class Comment(_In):
     id: Id | None = None
     author_id: Id | None = None
-    created_at: datetime | None = None
-    text: str = ""
+    created_at: Time | None = None
+    text: Annotated[str, BeforeValidator(_text)] = ""
 
 
 class Message(_In):
     id: Id | None = None
     channel: Channel = "other"
     direction: Literal["in", "out"] = "out"
-    created_at: datetime | None = None
-    text: str = ""
+    created_at: Time | None = None
+    text: Annotated[str, BeforeValidator(_text)] = ""
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel(cls, v: Any) -> Any:
+        """"WhatsApp" → whatsapp; a channel we do not know (or none) → other."""
+        low = str(v).strip().lower() if v is not None else "other"
+        return low if low in CHANNELS else "other"
     author_id: Id | None = None
 
 
 class Task(_In):
     id: Id | None = None
     type: str | None = None
-    created_at: datetime | None = None
-    due_at: datetime | None = None
-    completed_at: datetime | None = None
+    created_at: Time | None = None
+    due_at: Time | None = None
+    completed_at: Time | None = None
     text: str | None = None
 
     @property
@@ -94,7 +125,7 @@ class Task(_In):
 
 class StageEntry(_In):
     stage: str
-    entered_at: datetime
+    entered_at: Time
 
 
 class Deal(_In):
@@ -103,9 +134,9 @@ class Deal(_In):
     pipeline: str | None = None
     stage: str | None = None
     status: Literal["open", "won", "lost"] = "open"
-    created_at: datetime | None = None
-    stage_entered_at: datetime | None = None
-    closed_at: datetime | None = None
+    created_at: Time | None = None
+    stage_entered_at: Time | None = None
+    closed_at: Time | None = None
     amount: float | None = None
     expected_close_date: date | None = None
     hold_reason: str | None = None
@@ -117,6 +148,15 @@ class Deal(_In):
     messages: list[Message] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
     stage_history: list[StageEntry] = Field(default_factory=list)
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount(cls, v: Any) -> Any:
+        """"185 000" and "1500,50" are amounts as CRMs export them."""
+        if isinstance(v, str):
+            cleaned = re.sub(r"[\s\u00a0\u202f]", "", v).replace(",", ".")
+            return cleaned or None
+        return v
 
     @field_validator("fields", mode="before")
     @classmethod

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
+from pydantic import ValidationError
 from sqlalchemy import JSON, DateTime, Float, String, create_engine, delete, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from analyzer.schema import DealReport
+from analyzer.schema import Deal, DealReport, explain
 
 DEFAULT_URL = "sqlite:///var/crmqa.sqlite"
 
@@ -31,9 +32,9 @@ class Base(DeclarativeBase):
 class DealRow(Base):
     __tablename__ = "deals"
 
-    id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    manager_id: Mapped[str | None] = mapped_column(String(128), index=True)
-    team: Mapped[str | None] = mapped_column(String(256))
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    manager_id: Mapped[str | None] = mapped_column(String, index=True)
+    team: Mapped[str | None] = mapped_column(String)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     body: Mapped[dict] = mapped_column(JSON)
@@ -42,11 +43,16 @@ class DealRow(Base):
 class ScoreRow(Base):
     __tablename__ = "scores"
 
-    deal_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    deal_id: Mapped[str] = mapped_column(String, primary_key=True)
     risk: Mapped[float] = mapped_column(Float)
     scores: Mapped[dict] = mapped_column(JSON)
     findings: Mapped[list] = mapped_column(JSON)
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def _utc(t: datetime | None) -> datetime | None:
+    """SQLite drops offsets: store every time as UTC so order and filters hold."""
+    return t.astimezone(UTC) if t else None
 
 
 class Store:
@@ -64,18 +70,24 @@ class Store:
             s.execute(delete(ScoreRow))
             s.execute(delete(DealRow))
 
-    def put_deals(self, deals: Iterable[dict]) -> int:
-        n = 0
+    def put_deals(self, deals: Iterable[dict]) -> tuple[int, list[tuple[int, str]]]:
+        """Validate and upsert deals; returns (stored, [(position, reason)…]).
+        A deal that fails validation is skipped with a reason that quotes no
+        values; the others are stored."""
+        stored, rejected = 0, []
         with Session(self.engine) as s, s.begin():
-            for d in deals:
-                manager = d.get("manager") or {}
-                created = d.get("created_at")
-                s.merge(DealRow(id=str(d["id"]), manager_id=manager.get("id"),
-                                team=manager.get("team"), status=d.get("status", "open"),
-                                created_at=datetime.fromisoformat(created) if created else None,
-                                body=d))
-                n += 1
-        return n
+            for i, raw in enumerate(deals, 1):
+                try:
+                    deal = Deal.model_validate(raw)
+                except ValidationError as exc:
+                    rejected.append((i, explain(exc)))
+                    continue
+                s.merge(DealRow(id=deal.id, manager_id=deal.manager_id,
+                                team=deal.manager.team if deal.manager else None,
+                                status=deal.status, created_at=_utc(deal.created_at),
+                                body=raw))
+                stored += 1
+        return stored, rejected
 
     def deals(self) -> Iterator[dict]:
         with Session(self.engine) as s:
@@ -88,7 +100,7 @@ class Store:
             for r in reports:
                 s.merge(ScoreRow(deal_id=r.deal_id, risk=r.risk, scores=r.scores,
                                  findings=[f.model_dump(exclude_none=True) for f in r.findings],
-                                 scored_at=scored_at))
+                                 scored_at=_utc(scored_at)))
                 n += 1
         return n
 

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import datetime
 from typing import Annotated
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
@@ -37,7 +37,11 @@ Errors = Annotated[str | None, typer.Option("--errors", help="Also write bad lin
 
 
 def parse_now(value: str | None, config: dict) -> datetime:
-    tz = ZoneInfo(get(config, "timezone", "Europe/Moscow"))
+    name = get(config, "timezone", "Europe/Moscow")
+    try:
+        tz = ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"timezone: unknown time zone {name!r}") from None
     if not value:
         return datetime.now(tz)
     try:
@@ -54,9 +58,19 @@ def _jobs(jobs: int, size: int | None) -> int:
     return 1 if small else default_jobs()
 
 
+def _same_file(path: str, output: str | None) -> bool:
+    from pathlib import Path
+
+    if path == "-" or output in (None, "-") or not Path(output).exists():
+        return False
+    return Path(path).resolve() == Path(output).resolve()
+
+
 def run_batch(fn, path: str, output: str | None, jobs: int, errors_file: str | None,
               label: str) -> int:
     """Stream `path` through `fn` into `output`; returns the exit code."""
+    if _same_file(path, output):
+        raise InputError("the output file is the input file; choose another -o")
     errors: list[LineError] = []
     total = 0
     with open_input(path) as (stream, size), open_output(output) as out, \
@@ -108,7 +122,7 @@ def score(
                 norms = effective(cfg, durations_from_lines(lines_of(stream)))
             scorer = DealScorer(parse_now(now, cfg), cfg, norms, as_json=True)
             code = run_batch(scorer, path, output, jobs, errors, "сделки")
-    except (InputError, ConfigError, ArtifactError) as exc:
+    except (InputError, ConfigError, ArtifactError, OSError) as exc:
         _fail(exc)
     raise typer.Exit(code)
 
@@ -126,7 +140,7 @@ def contacts(
         _preload()
         checker = ContactChecker(parse_now(None, cfg), cfg, {}, as_json=True)
         code = run_batch(checker, input, output, jobs, errors, "контакты")
-    except (InputError, ConfigError, ArtifactError) as exc:
+    except (InputError, ConfigError, ArtifactError, OSError) as exc:
         _fail(exc)
     raise typer.Exit(code)
 

@@ -57,7 +57,9 @@ def run_demo(deals: int = 2000, out_dir: str = "out/demo", seed: int = 7) -> Pat
     store.reset()
     pairs = list(generate(deals, seed=seed, now=now))
     truth = {d["id"]: set(codes) for d, codes in pairs}
-    store.put_deals(d for d, _ in pairs)
+    stored, rejected = store.put_deals(d for d, _ in pairs)
+    for position, reason in rejected:
+        console.print(f"[red]сделка {position}: {reason}[/red]")
     console.print(f"Синтетическая CRM: {deals} сделок в {store.url}")
     config = load_config()
     norms = effective(config, collect(Deal.model_validate(d) for d in store.deals()))

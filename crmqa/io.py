@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from analyzer.batch import LineError, numbered
@@ -62,8 +63,8 @@ def open_output(path: str | None) -> Iterator[IO[str]]:
 
 def progress(enabled: bool) -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                    TextColumn("{task.completed:,.0f}/{task.total:,.0f}"), TimeElapsedColumn(),
-                    disable=not enabled, transient=True)
+                    TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                    console=Console(stderr=True), disable=not enabled, transient=True)
 
 
 class Counted:

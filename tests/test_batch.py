@@ -98,3 +98,39 @@ def test_parallel_run_keeps_input_order():
     out = list(run(scorer, lines + [(99, "nope")], jobs=2, chunk=7))
     assert [o.deal_id for o in out[:-1]] == [f"d{i}" for i in range(1, 41)]
     assert isinstance(out[-1], LineError) and out[-1].line == 99
+
+
+def test_bom_and_foreign_encodings(tmp_path):
+    good = json.dumps(deal(id="bom"), ensure_ascii=False).encode()
+    cp = json.dumps(deal(id="cp1251"), ensure_ascii=False).encode("cp1251")
+    src = tmp_path / "d.jsonl"
+    src.write_bytes(b"\xef\xbb\xbf" + good + b"\r\n" + cp + b"\n")
+    res = run_cli("score", str(src), "--now", NOW_ISO, "-j", "1")
+    assert [json.loads(x)["deal_id"] for x in res.stdout.splitlines()] == ["bom"]
+    assert "строка 2: строка не в кодировке UTF-8" in res.stderr
+
+
+def test_messy_but_usable_values_are_scored_not_rejected():
+    from analyzer.audit import audit_deal, make_ctx
+    from analyzer.schema import Deal
+
+    messy = deal(id="messy", stage_entered_at="2026-10-01", amount="185 000",
+                 tasks=[{"id": "t1", "due_at": "2026-11-01T10:00:00", "completed_at": None}],
+                 comments=[{"id": "n1", "text": None}],
+                 messages=[{"id": "w1", "channel": "WhatsApp", "text": None}],
+                 contact={"id": "c1", "name": "Иван \ud83d Петров", "phones": [None]})
+    report = audit_deal(Deal.model_validate(messy), make_ctx(NOW))
+    found = {f.code for f in report.findings}
+    assert {"deal.stage.stale", "deal.task.overdue"} <= found
+    report.model_dump_json()                      # serialisable despite the cut emoji
+
+
+def test_instant_stage_moves_do_not_break_learned_norms():
+    from analyzer.audit import audit_deal, make_ctx
+    from analyzer.config import load_config, merge
+    from analyzer.schema import Deal
+
+    config = merge(load_config(), {"funnel": {"stage_norms_days": None}})
+    ctx = make_ctx(NOW, config, {"Переговоры": [0.0] * 30})
+    report = audit_deal(Deal.model_validate(deal(id="robot")), ctx)
+    assert "deal.stage.stale" in {f.code for f in report.findings}

@@ -96,3 +96,31 @@ REQUISITES = [
 @pytest.mark.parametrize(("fields", "expected"), REQUISITES)
 def test_requisites(ctx, fields, expected):
     assert run(ctx, **fields) == expected
+
+
+def test_letters_in_a_phone_make_it_invalid_not_a_vanity_number(ctx):
+    assert run(ctx, phones=["+7 916 ABC-45-67"]) == {"contact.phone.invalid"}
+
+
+def test_extension_is_kept_once_in_every_format(ctx):
+    from dataclasses import replace
+
+    from analyzer.config import merge
+
+    for fmt, wanted in (("international", "+7 916 123-45-67 доб. 12"),
+                        ("+7 (XXX) XXX-XX-XX", "+7 (916) 123-45-67 доб. 12")):
+        c = replace(ctx, config=merge(ctx.config, {"phone": {"format": fmt}}))
+        report = audit_contact(Contact(id="c", name="Иван", phones=["8 916 1234567 доб. 12"]), c)
+        (f,) = [f for f in report.findings if f.code == "contact.phone.format"]
+        assert f.suggestion == wanted
+
+
+def test_a_5mb_phone_field_is_invalid_at_once(ctx):
+    assert run(ctx, phones=["8" * 5_000_000]) == {"contact.phone.invalid"}
+
+
+def test_inn_is_normalised_in_the_contact_report(ctx):
+    for raw in ("7707-083-893", "7707\u00a0083\u00a0893", "７７０７０８３８９３"):
+        report = audit_contact(Contact(id="c", name="Иван", inn=raw), ctx)
+        assert report.normalized.inn == "7707083893"
+        assert "contact.inn.invalid" not in codes(report.findings)

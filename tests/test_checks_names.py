@@ -118,3 +118,46 @@ def test_typo_suggests_the_known_name(ctx):
 def test_empty_name_is_missing(ctx):
     assert name_codes(ctx, "") == {"contact.name.missing"}
     assert name_codes(ctx, "😀😀") == {"contact.name.missing"}
+
+
+KIND_AND_NEUTRAL = [  # remarks that must not become a critical finding
+    "Иванова Мария (вежливая)", "Ирина (очень вежливая)", "Олег (не звонить)",
+    "Иванова Мария (приятная в общении)", "Пётр (умный)", "Анна (красивая)",
+]
+
+
+@pytest.mark.parametrize("name", KIND_AND_NEUTRAL)
+def test_kind_words_are_not_nicknames(ctx, name):
+    assert "contact.name.nickname" not in name_codes(ctx, name)
+
+
+NORMALIZED = [  # (field, normalized name)
+    ("Салтыков-Щедрин Михаил", "Салтыков-Щедрин Михаил"),
+    ("анна-мария белова", "Анна-Мария Белова"),
+    ("Д'Артаньян Шарль", "Д'Артаньян Шарль"),
+    ("Мамедов Али оглы", "Мамедов Али оглы"),
+    ("Пётр Ёлкин", "Пётр Ёлкин"),
+    ("ПАВЛОВА ИРИНА", "Павлова Ирина"),
+    ("кузнецов а.в. (директор)", "Кузнецов А. В."),
+    ("«Иванов Иван»", "Иванов Иван"),
+    ("ნინო ბერიძე", "ნინო ბერიძე"),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), NORMALIZED)
+def test_normalized_name(ctx, name, expected):
+    assert audit_contact(Contact(id="c", name=name), ctx).normalized.name == expected
+
+
+OTHER_SCRIPTS_AND_SPELLINGS = ["ნინო ბერიძე", "محمد علي", "王伟", "Д'Артаньян Шарль",
+                               "John Smith", "Салтыков-Щедрин Михаил"]
+
+
+@pytest.mark.parametrize("name", OTHER_SCRIPTS_AND_SPELLINGS)
+def test_real_names_in_other_scripts_or_spellings_are_clean(ctx, name):
+    assert name_codes(ctx, name) == set()
+
+
+def test_a_company_in_the_name_field_is_not_a_name_and_not_a_nickname(ctx):
+    assert name_codes(ctx, "ООО «Ромашка»") == {"contact.name.not_a_name"}
+    assert name_codes(ctx, "ИП Иванов Иван") == set()

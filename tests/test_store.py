@@ -29,7 +29,7 @@ def _pg_answers() -> bool:
 
 def roundtrip(store: Store) -> None:
     deals = [d for d, _ in generate(25, seed=2, now=NOW)]
-    assert store.put_deals(deals) == 25
+    assert store.put_deals(deals) == (25, [])
     back = list(store.deals())
     assert sorted(d["id"] for d in back) == sorted(d["id"] for d in deals)
     ctx = make_ctx(NOW)
@@ -46,6 +46,15 @@ def roundtrip(store: Store) -> None:
 
 def test_sqlite_roundtrip(tmp_path):
     roundtrip(Store(f"sqlite:///{tmp_path / 'crmqa.sqlite'}"))
+
+
+def test_a_bad_deal_is_skipped_with_a_reason_and_the_rest_stored(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'crmqa.sqlite'}")
+    good = [d for d, _ in generate(3, seed=2, now=NOW)]
+    bad = [{"title": "без id"}, {**good[0], "id": "x", "status": None, "manager": "m7"}]
+    stored, rejected = store.put_deals([good[0], *bad, *good[1:]])
+    assert stored == 3 and [i for i, _ in rejected] == [2, 3]
+    assert "id" in rejected[0][1] and "+7" not in rejected[1][1]
 
 
 @pytest.mark.skipif(not _pg_answers(), reason="no PostgreSQL on 127.0.0.1:5432")

@@ -170,10 +170,16 @@ def positive(side: Side, rng: random.Random) -> str:
     return _join(segments, rng)
 
 
+INSTRUCTIONS = (", не звонить", ", не беспокоить", ", не соединять", ", осторожно",
+                " - не звонить", ", звонить после 18")
+
+
 def negative(side: Side, rng: random.Random) -> str:
-    """One to three neutral segments."""
+    """One to three neutral segments; sometimes with the same instruction
+    suffixes the positive templates use, so an instruction is no cue."""
     count = rng.choice((1, 1, 1, 2, 2, 3))
-    return _join([rng.choice(NEUTRAL)(side, rng) for _ in range(count)], rng)
+    text = _join([rng.choice(NEUTRAL)(side, rng) for _ in range(count)], rng)
+    return text + rng.choice(INSTRUCTIONS) if rng.random() < 0.12 else text
 
 
 def _noise(text: str, rng: random.Random) -> str:

@@ -197,9 +197,18 @@ def seg_word(side: Side, rng: random.Random) -> str:
     return word.capitalize() if pool == "common_word" and rng.random() < 0.3 else word
 
 
+def seg_trait(side: Side, rng: random.Random) -> str:
+    """A neutral or kind word about the client: "вежливая", "любит скидки"."""
+    if rng.random() < 0.5:
+        return side.pick(rng, "trait_phrase")
+    adj = _adj_form(side.pick(rng, "trait_adj"), rng.choice(("masc", "femn")), "nomn")
+    return rng.choice(("", "", "очень ", "всегда ")) + adj
+
+
 NEUTRAL = (seg_role, seg_role, seg_referral, seg_referral, seg_relation, seg_relation,
            seg_company, seg_place, seg_source, seg_contact, seg_contact, seg_birthday,
-           seg_tag, seg_tag, seg_note, seg_note, seg_duty, seg_since, seg_word, seg_word)
+           seg_tag, seg_tag, seg_note, seg_note, seg_duty, seg_since, seg_word, seg_word,
+           seg_trait, seg_trait)
 
 # --------------------------------------------------------------------------
 # Derogatory segments (label 1).

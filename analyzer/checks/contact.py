@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from stdnum.ru import inn as stdnum_inn
 
@@ -13,7 +14,7 @@ from analyzer.checks import check, finding
 _EMAIL = re.compile(
     r"^(?!\.)(?!.*\.\.)[A-Za-z0-9._%+\-']+(?<!\.)@"
     r"(?:(?!-)[A-Za-z0-9а-яА-ЯёЁ\-]{1,63}(?<!-)\.)+[A-Za-zа-яА-ЯёЁ]{2,24}$")
-_INN_JUNK = re.compile(r"[\s\-]")
+_INN_JUNK = re.compile(r"[\s\-.\u2010-\u2015]")
 
 
 def _phone_fields(contact):
@@ -46,9 +47,14 @@ def phone_format(contact, view, ctx):
                 message=f"Телефон «{raw}» записан не в едином формате компании ({fmt})")
 
 
+def normalize_inn(raw: str) -> str:
+    """"７７０７-083 893" → "7707083893": width folded, spaces, dashes and dots gone."""
+    return _INN_JUNK.sub("", unicodedata.normalize("NFKC", raw))
+
+
 def inn_problem(raw: str) -> str | None:
     """Why an INN is invalid, in Russian, or None when it is valid."""
-    digits = _INN_JUNK.sub("", raw)
+    digits = normalize_inn(raw)
     if not digits.isdigit():
         return "содержит не только цифры"
     if len(digits) not in (10, 12):

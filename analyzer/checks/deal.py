@@ -95,8 +95,9 @@ def task_overdue(deal, view, ctx):
         return
     for task in deal.tasks:
         if task.is_open and task.due_at and task.due_at < ctx.now:
-            days = (ctx.now - task.due_at).days
-            yield finding("deal.task.overdue", entity_id=task.id or deal.id,
-                          evidence=task.text or None,
-                          message=f"Задача просрочена на {days} дн. и не выполнена"
+            late = ctx.now - task.due_at
+            how = f"{late.days} дн." if late.days else f"{late.seconds // 3600} ч."
+            yield finding("deal.task.overdue", entity="task" if task.id else "deal",
+                          entity_id=task.id or deal.id, evidence=task.text or None,
+                          message=f"Задача просрочена на {how} и не выполнена"
                                   + (f": «{task.text}»" if task.text else ""))

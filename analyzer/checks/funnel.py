@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analyzer.checks import check, finding
-from analyzer.norms import DAY
+from analyzer.norms import DAY, MIN_NORM_DAYS
 
 
 def entered_stage(deal):
@@ -41,6 +41,7 @@ def stage_stale(deal, view, ctx):
     norm = ctx.stage_norms.get(deal.stage)
     if since is None or norm is None:
         return None
+    norm = max(norm, MIN_NORM_DAYS)
     days = (ctx.now - since).total_seconds() / DAY
     if days <= norm or valid_hold(deal, ctx):
         return None

@@ -9,6 +9,7 @@ from analyzer import insults, lexicons
 from analyzer.checks import check, finding
 from analyzer.namefield import NameField, Part, Remark
 from analyzer.names import is_curated_name, typo_of
+from analyzer.nlp import other_script
 
 _VOWELS = set("аеёиоуыэюяaeiouy")
 _REPEAT = re.compile(r"(.)\1\1|^(.{3,4})\2+$")
@@ -33,29 +34,35 @@ def _corrected(field: NameField, fix: dict[int, str]) -> str:
 @check("contact.name.lowercase", "attentiveness", "minor", entity="contact", scope="contact")
 def name_lowercase(contact, view, ctx):
     field = view.name
-    low = [p for p in field.name_parts if p.token.text[:1].islower()]
+    low = [p for p in field.name_parts
+           if p.token.text[:1].islower() and not other_script(p.token.text)]
     if not low:
         return None
     fix = {p.token.start: _cap(field.quote((p.token.start, p.token.end))) for p in low}
     first = low[0].token
     return finding(
         "contact.name.lowercase", entity_id=contact.id, field="name",
-        span=(first.start, first.end),
-        evidence=", ".join(field.quote((p.token.start, p.token.end)) for p in low),
+        span=(first.start, first.end), evidence=field.quote((first.start, first.end)),
         message="ФИО клиента написано с маленькой буквы: «"
                 + ", ".join(field.quote((p.token.start, p.token.end)) for p in low) + "»",
         suggestion=_corrected(field, fix))
-
-
-def _clean_name(field: NameField) -> str | None:
-    names = [field.quote((p.token.start, p.token.end)) for p in field.name_parts]
-    return " ".join(names) or None
 
 
 @lru_cache(maxsize=1)
 def _tags() -> frozenset[str]:
     """Neutral tags, lowercased: "vip", "лпр", "не лпр", "старый клиент"."""
     return frozenset(e.lower() for e in lexicons.entries("name_tags"))
+
+
+_FUNCTION_POS = {"PREP", "CONJ", "PRCL", "INTJ", "NUMR", "ADVB", "NPRO", None}
+
+
+def _plainly_neutral(remark: Remark) -> bool:
+    """Every content word is on the neutral list: "вежливая", "приятная в общении"."""
+    neutral = lexicons.word_set("neutral_remarks")
+    content = [t for t in remark.tokens if t.is_word and not t.text.isdigit()
+               and t.info.pos not in _FUNCTION_POS]
+    return bool(content) and all(t.lemma in neutral or t.lower in neutral for t in content)
 
 
 def _remark_verdict(remark: Remark, threshold: float) -> tuple[tuple[int, int], float] | None:
@@ -66,7 +73,7 @@ def _remark_verdict(remark: Remark, threshold: float) -> tuple[tuple[int, int], 
     if hits:
         hit = hits[0]
         return (remark.tokens[hit.first].start, remark.tokens[hit.last].end), 0.99
-    if " ".join(t.lower for t in remark.tokens if t.is_word) in _tags():
+    if " ".join(t.lower for t in remark.tokens if t.is_word) in _tags() or _plainly_neutral(remark):
         return None
     from models.nickname import probability
 
@@ -79,18 +86,22 @@ def name_nickname(contact, view, ctx):
     field = view.name
     threshold = ctx.cfg("names.nickname_threshold", 0.5)
     for remark in field.remarks:
+        if remark.quoted and field.company:
+            continue
         verdict = _remark_verdict(remark, threshold)
         if verdict:
             span, score = verdict
             quote = field.quote(span)
             yield finding(
                 "contact.name.nickname", entity_id=contact.id, field="name", span=span,
-                evidence=quote, score=score, suggestion=_clean_name(field),
+                evidence=quote, score=score, suggestion=field.normalized() or None,
                 message=f"В ФИО клиента оскорбительная приписка «{quote}»")
 
 
 def _garbage(word: str) -> bool:
     low = word.lower()
+    if other_script(low):
+        return False
     if any(ch.isdigit() for ch in low) or not any(ch.isalpha() for ch in low):
         return True
     if len(low) >= 3 and not (_VOWELS & set(low)):
@@ -147,6 +158,11 @@ def _placeholder_only(field: NameField) -> bool:
 @check("contact.name.not_a_name", "attentiveness", "major", entity="contact", scope="contact")
 def name_not_a_name(contact, view, ctx):
     field = view.name
+    if field.company and not field.name_parts:
+        yield finding("contact.name.not_a_name", entity_id=contact.id, field="name",
+                      span=(0, len(field.view.original)), evidence=field.view.original,
+                      message=f"Вместо ФИО клиента указана компания «{field.view.original}»")
+        return
     if _placeholder_only(field):
         yield finding("contact.name.not_a_name", entity_id=contact.id, field="name",
                       span=(0, len(field.view.original)), evidence=field.view.original,
