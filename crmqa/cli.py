@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from datetime import datetime
@@ -92,15 +93,26 @@ def run_batch(fn, path: str, output: str | None, jobs: int, errors_file: str | N
     return 0
 
 
-def _preload() -> None:
+USER_ERRORS = (InputError, ConfigError, ArtifactError, OSError)
+
+
+@contextlib.contextmanager
+def reported():
+    """The user's mistakes (and a missing model) end the command with one line."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        print(f"crmqa: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+
+
+def _ready(config: str | None) -> dict:
+    """The effective config, with the models loaded and verified up front."""
     from models.nickname import preload
 
+    cfg = load_config(config)
     preload()
-
-
-def _fail(exc: Exception) -> None:
-    print(f"crmqa: {exc}", file=sys.stderr)
-    raise typer.Exit(2)
+    return cfg
 
 
 @app.command()
@@ -114,16 +126,13 @@ def score(
     from analyzer.audit import DealScorer
     from analyzer.norms import durations_from_lines, effective
 
-    try:
-        cfg = load_config(config)
-        _preload()
+    with reported():
+        cfg = _ready(config)
         with seekable(input) as path:
             with open_input(path) as (stream, _):
                 norms = effective(cfg, durations_from_lines(lines_of(stream)))
             scorer = DealScorer(parse_now(now, cfg), cfg, norms, as_json=True)
             code = run_batch(scorer, path, output, jobs, errors, "сделки")
-    except (InputError, ConfigError, ArtifactError, OSError) as exc:
-        _fail(exc)
     raise typer.Exit(code)
 
 
@@ -135,13 +144,10 @@ def contacts(
     """Check client cards: name, phones, INN, e-mail, requisites."""
     from analyzer.audit import ContactChecker
 
-    try:
-        cfg = load_config(config)
-        _preload()
+    with reported():
+        cfg = _ready(config)
         checker = ContactChecker(parse_now(None, cfg), cfg, {}, as_json=True)
         code = run_batch(checker, input, output, jobs, errors, "контакты")
-    except (InputError, ConfigError, ArtifactError, OSError) as exc:
-        _fail(exc)
     raise typer.Exit(code)
 
 
@@ -157,10 +163,8 @@ def synth(
     """Generate a realistic synthetic CRM (canonical deals) with ground truth."""
     from training.synth import CONTACT_CODES, DEAL_CODES, default_now, generate
 
-    try:
+    with reported():
         when = parse_now(now, load_config()) if now else default_now()
-    except InputError as exc:
-        _fail(exc)
     rates = dict.fromkeys(CONTACT_CODES + DEAL_CODES, rate)
     with open_output(output) as out, open_output(truth) if truth else _null() as tfh:
         for deal, defects in generate(deals, seed=seed, now=when, rates=rates):
