@@ -3,7 +3,7 @@
 `LemmaText` turns raw text into space-joined lemmas through the one pipeline
 in `analyzer.nlp` (normalisation and de-obfuscation included); `NavecMean`
 averages navec word vectors (the embedding natasha's wheel ships, loaded
-offline once per process).
+offline once per process, compactly: models/embeddings.py).
 """
 
 from __future__ import annotations
@@ -14,19 +14,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from analyzer.nlp import view
+from models.embeddings import navec
 
-NAVEC_FILE = "navec_news_v1_1B_250K_300d_100q.tar"
 NAVEC_DIM = 300
-
-
-@lru_cache(maxsize=1)
-def navec():
-    """natasha's navec embedding (≈0.5 s, ≈110 MB), loaded from its wheel."""
-    from navec import Navec
-
-    from analyzer.names import natasha_data
-
-    return Navec.load(str(natasha_data() / "emb" / NAVEC_FILE))
 
 
 @lru_cache(maxsize=131_072)
@@ -47,8 +37,7 @@ class LemmaText(BaseEstimator, TransformerMixin):
 
 @lru_cache(maxsize=131_072)
 def _vector(word: str) -> np.ndarray | None:
-    emb = navec()
-    return emb[word] if word in emb else None
+    return navec().get(word)
 
 
 class NavecMean(BaseEstimator, TransformerMixin):

@@ -63,7 +63,7 @@ def preload() -> None:
     from analyzer.names import faker_names, natasha_lists, person_names
     from analyzer.nlp import morph
     from analyzer.phones import parse
-    from models.features import navec
+    from models.embeddings import navec
 
     _model()
     _load_all()

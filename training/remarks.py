@@ -122,14 +122,17 @@ def _word_pools() -> dict[str, tuple[str, ...]]:
     """Single neutral words, so that "one word" is never a cue for "insult":
     frequent nouns and adjectives of navec's news vocabulary (lemmas, with every
     lexicon word removed) and real surnames and first names."""
-    from analyzer.names import person_names
-    from models.features import navec
+    from navec import Navec
+
+    from analyzer.names import natasha_data, person_names
+    from models.embeddings import NAVEC_FILE
 
     banned = {_norm(w) for w in nickname_words()}
     for phrase in nickname_phrases():
         banned |= {_norm(w) for w in phrase.split()}
     common = []
-    for word in navec().vocab.words[500:40_000]:
+    vocab = Navec.load(str(natasha_data() / "emb" / NAVEC_FILE)).vocab.words   # frequency order
+    for word in vocab[500:40_000]:
         if not re.fullmatch(r"[а-я]{4,}", word) or word in banned:
             continue
         parse = morph().parse(word)[0]
