@@ -12,6 +12,9 @@ from analyzer.config import load_config
 from analyzer.norms import effective
 from analyzer.schema import (
     DIRECTIONS,
+    Comment,
+    CommentIn,
+    CommentReport,
     Contact,
     ContactReport,
     Deal,
@@ -100,4 +103,28 @@ class ContactChecker(DealScorer):
         from analyzer.batch import validate
 
         report = audit_contact(validate(Contact, obj), self.ctx)
+        return report.model_dump_json() if self.as_json else report
+
+
+def audit_comment(comment: CommentIn, ctx: Ctx) -> CommentReport:
+    """One comment alone (`crmqa comments`): completeness, slots, channels and the
+    comment-level findings."""
+    from analyzer.checks.comments import judge
+    from analyzer.checks.deal import local_date
+    from analyzer.comments import analyze
+    from models.comments import completeness
+
+    a = analyze(comment.text, local_date(ctx))
+    c = Comment(id=comment.id, text=comment.text)
+    return CommentReport(id=comment.id, completeness=round(completeness(a), 4),
+                         elements=a.elements, channels=a.channels, findings=judge(c, a, ctx))
+
+
+class CommentScorer(DealScorer):
+    """Picklable `obj -> CommentReport`."""
+
+    def __call__(self, obj: dict) -> CommentReport | str:
+        from analyzer.batch import validate
+
+        report = audit_comment(validate(CommentIn, obj), self.ctx)
         return report.model_dump_json() if self.as_json else report

@@ -49,6 +49,7 @@ class WordInfo:
     known: bool                       # in the dictionary, not guessed
     lemmas: frozenset[str]            # lemmas of all dictionary parses
     name_score: dict[str, float]      # {"Name"|"Surn"|"Patr": best parse score}
+    grams: frozenset[str] = frozenset()   # grammemes of the best parse (past, futr, impr, INFN…)
 
 
 @dataclass(slots=True)
@@ -119,6 +120,7 @@ def word_info(word: str) -> WordInfo:
         known=known,
         lemmas=frozenset(lemmas),
         name_score=name_score,
+        grams=frozenset(str(best.tag).replace(" ", ",").split(",")),
     )
 
 
@@ -135,9 +137,16 @@ def _fold_char(ch: str) -> str:
     return out.replace("ё", "е").replace("Ё", "Е")
 
 
-def normalize_chars(text: str) -> tuple[str, list[int]]:
+_PLAIN = re.compile(r"[^\n\t\x20-\x7eа-яА-ЯёЁ«»—–№]")
+_YO = str.maketrans("ёЁ", "еЕ")
+
+
+def normalize_chars(text: str) -> tuple[str, list[int] | range]:
     """NFKC, ё→е, invisible characters dropped, controls → space. Returns the
-    new text and, per output character, its index in the input."""
+    new text and, per output character, its index in the input. Plain
+    Cyrillic/ASCII text (most comments) takes a fast path with an identity map."""
+    if not _PLAIN.search(text):
+        return text.translate(_YO), range(len(text))
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
@@ -174,6 +183,7 @@ def _restore_case(template: str, word: str) -> str:
     return "".join(w.upper() if t.isupper() else w for t, w in zip(template, word, strict=True))
 
 
+@lru_cache(maxsize=65_536)
 def deobfuscate(word: str) -> str | None:
     """The Russian word behind an obfuscated token, or None if it is not one."""
     cyr = len(_CYR.findall(word))

@@ -202,6 +202,23 @@ class DealReport(BaseModel):
     findings: list[Finding]
 
 
+class CommentIn(_In):
+    """One input line of `crmqa comments`."""
+
+    id: Id | None = None
+    text: Annotated[str, BeforeValidator(_text)] = ""
+
+
+class CommentReport(BaseModel):
+    """One output line of `crmqa comments`."""
+
+    id: str | None
+    completeness: float
+    elements: dict[str, bool]
+    channels: list[str]
+    findings: list[Finding]
+
+
 class NormalizedContact(BaseModel):
     name: str | None
     phones: list[str]

@@ -16,6 +16,7 @@ from analyzer.config import ConfigError, get, load_config
 from crmqa.io import (
     Counted,
     InputError,
+    csv_as_jsonl,
     lines_of,
     open_input,
     open_output,
@@ -148,6 +149,25 @@ def contacts(
         cfg = _ready(config)
         checker = ContactChecker(parse_now(None, cfg), cfg, {}, as_json=True)
         code = run_batch(checker, input, output, jobs, errors, "контакты")
+    raise typer.Exit(code)
+
+
+@app.command()
+def comments(
+    input: Annotated[str, typer.Argument(help="Comments {id, text} as JSON Lines, or a .csv "
+                                         "with columns id,text, or -.")],
+    output: Output = None, config: Config = None, jobs: Jobs = 0, errors: Errors = None,
+) -> None:
+    """Score comments: completeness, slots, channels, off-channel and disrespect."""
+    from analyzer.audit import CommentScorer
+    from models.comments import preload
+
+    with reported():
+        cfg = _ready(config)
+        preload()
+        scorer = CommentScorer(parse_now(None, cfg), cfg, {}, as_json=True)
+        with csv_as_jsonl(input) as path:
+            code = run_batch(scorer, path, output, jobs, errors, "комментарии")
     raise typer.Exit(code)
 
 

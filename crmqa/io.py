@@ -52,6 +52,32 @@ def seekable(path: str) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def csv_as_jsonl(path: str) -> Iterator[str]:
+    """A `.csv` with columns id,text read as JSON Lines (other paths pass through)."""
+    if not path.lower().endswith(".csv"):
+        yield path
+        return
+    import csv
+    import json
+
+    fd, tmp = tempfile.mkstemp(prefix="crmqa-", suffix=".jsonl")
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as src, \
+                os.fdopen(fd, "w", encoding="utf-8") as out:
+            reader = csv.DictReader(src)
+            if not reader.fieldnames or "text" not in reader.fieldnames:
+                raise InputError("CSV needs a header with columns id,text")
+            for row in reader:
+                out.write(json.dumps({"id": row.get("id"), "text": row.get("text")},
+                                     ensure_ascii=False) + "\n")
+        yield tmp
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    finally:
+        os.unlink(tmp)
+
+
+@contextlib.contextmanager
 def open_output(path: str | None) -> Iterator[IO[str]]:
     if path in (None, "-"):
         yield sys.stdout

@@ -86,7 +86,23 @@ class ContactView:
 class DealView:
     def __init__(self, deal: Deal, ctx: Ctx):
         self.deal = deal
+        self.ctx = ctx
         self.contact = ContactView(deal.contact, ctx) if deal.contact else None
+
+    @cached_property
+    def comments(self) -> list:
+        """(comment, analysis) per non-empty comment, each text analysed once."""
+        from analyzer.checks.deal import local_date
+        from analyzer.comments import analyze
+
+        today = local_date(self.ctx)
+        return [(c, analyze(c.text, today)) for c in self.deal.comments if c.text.strip()]
+
+    @cached_property
+    def comment_findings(self) -> list[Finding]:
+        from analyzer.checks.comments import judge
+
+        return [f for c, a in self.comments for f in judge(c, a, self.ctx)]
 
 
 def _as_list(result) -> list[Finding]:
@@ -119,4 +135,4 @@ def run_deal(deal: Deal, ctx: Ctx) -> list[Finding]:
 
 def _load_all() -> None:
     """Import the check modules (registration happens on import)."""
-    from analyzer.checks import contact, deal, funnel, names  # noqa: F401
+    from analyzer.checks import comments, contact, deal, funnel, names  # noqa: F401

@@ -1,0 +1,42 @@
+"""The learned parts of comment analysis, each its own versioned artifact:
+
+- `completeness`: 0/1/2 (nothing useful / partial / complete) from slots, rule
+  hits and lemma/char n-grams; the score is the expected level / 2, in 0..1;
+- `off_channel`, `disrespect`: binary, the rules' hits among their features.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from analyzer.comments import CommentAnalysis
+from models import store
+from models.linear import Compiled
+
+MODELS = ("completeness", "off_channel", "disrespect")
+
+
+@lru_cache(maxsize=4)
+def compiled(name: str) -> Compiled:
+    return Compiled(store.load(name))
+
+
+def preload() -> None:
+    for name in MODELS:
+        compiled(name)
+
+
+def completeness(a: CommentAnalysis) -> float:
+    if not a.view.words:
+        return 0.0
+    m = compiled("completeness")
+    p = m.proba(a.features)
+    return float(sum(p[i] * int(c) for i, c in enumerate(m.classes)) / 2.0)
+
+
+def flag(name: str, a: CommentAnalysis) -> float:
+    """Probability that the comment is `name` (off_channel or disrespect)."""
+    if not a.view.words:
+        return 0.0
+    m = compiled(name)
+    return float(m.proba(a.features)[m.classes.index(1)])

@@ -1,0 +1,43 @@
+"""Linear models over feature dicts: trained with scikit-learn, scored fast.
+
+`build(C)` is the scikit-learn Pipeline (DictVectorizer → LogisticRegression)
+that training fits and the artifact stores. `Compiled` turns a fitted one into
+a feature → weights table, so scoring one comment is a few dict lookups and a
+NumPy sum (≈10 µs) instead of a Pipeline call (≈0.5 ms); its probabilities
+equal the Pipeline's (a test checks this on the held-out split).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.feature_extraction import DictVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+
+def build(C: float = 1.0, balanced: bool = True) -> Pipeline:
+    return Pipeline([
+        ("vec", DictVectorizer()),
+        ("clf", LogisticRegression(C=C, max_iter=5000,
+                                   class_weight="balanced" if balanced else None)),
+    ])
+
+
+class Compiled:
+    def __init__(self, pipeline: Pipeline):
+        vec, clf = pipeline.named_steps["vec"], pipeline.named_steps["clf"]
+        self.index: dict[str, int] = vec.vocabulary_
+        self.coef = np.ascontiguousarray(clf.coef_.T)          # features × (1 or classes)
+        self.intercept = clf.intercept_.copy()
+        self.classes = list(clf.classes_)
+
+    def proba(self, features: dict[str, float]) -> np.ndarray:
+        """Class probabilities, in `self.classes` order."""
+        ids = [self.index[f] for f in features if f in self.index]
+        vals = np.array([features[f] for f in features if f in self.index], dtype=float)
+        z = self.intercept + (vals @ self.coef[ids] if ids else 0.0)
+        if len(self.classes) == 2:
+            p = 1.0 / (1.0 + np.exp(-z[0]))
+            return np.array([1.0 - p, p])
+        e = np.exp(z - z.max())
+        return e / e.sum()
