@@ -45,6 +45,7 @@ class CommentAnalysis:
     channel_hits: list[Hit]
     dates: list[dates.DateMention]
     off_channel: list[Evidence] = field(default_factory=list)
+    official: list[Evidence] = field(default_factory=list)     # company channels named
     disrespect: list[Evidence] = field(default_factory=list)
     _features: dict[str, float] | None = None
 
@@ -97,6 +98,8 @@ def _insult_evidence(a: CommentAnalysis) -> list[Evidence]:
     """Lexicon insults about the client (not quotes of the client about us)."""
     out = []
     for hit in insults.find(a.view.tokens):
+        if hit.entry.endswith(("ть", "ться", "ти")):
+            continue       # "клиент грубил", "врёт": a report of behaviour, not a label
         ev = a.span(Hit("insult", hit.first, hit.last + 1))
         if not _quoting_about_us(a, hit.first):
             out.append(Evidence(ev.start, ev.end, ev.text, hit.entry))
@@ -105,7 +108,8 @@ def _insult_evidence(a: CommentAnalysis) -> list[Evidence]:
 
 _SPEECH = frozenset({"сказать", "говорить", "назвать", "обозвать", "кричать", "орать",
                      "заявить", "написать", "ругаться"})
-_US = frozenset({"мы", "нас", "нам", "нами", "менеджер", "компания", "я", "меня", "мне"})
+_US = frozenset({"мы", "нас", "нам", "нами", "вы", "вас", "вам", "менеджер", "компания", "я",
+                 "меня", "мне"})
 
 
 def _quoting_about_us(a: CommentAnalysis, i: int) -> bool:
@@ -125,6 +129,8 @@ def analyze(text: str | None, today: date | None = None) -> CommentAnalysis:
                         channels=sorted({h.label for h in channel_hits}),
                         channel_hits=channel_hits, dates=found_dates)
     a.off_channel = [a.span(h) for h in hits(v, "off_channel", keys)]
+    a.official = [e for e in a.off_channel if e.rule.startswith("company_")]
+    a.off_channel = [e for e in a.off_channel if not e.rule.startswith("company_")]
     a.disrespect = _insult_evidence(a) + [a.span(h) for h in hits(v, "disrespect", keys)]
     return a
 
@@ -136,7 +142,7 @@ def features(a: CommentAnalysis) -> dict[str, float]:
     f[f"slots={sum(a.elements.values())}"] = 1.0
     f.update({f"chan={c}": 1.0 for c in a.channels})
     f.update({f"date={d.kind}": 1.0 for d in a.dates})
-    f.update({f"off={e.rule}": 1.0 for e in a.off_channel})
+    f.update({f"off={e.rule}": 1.0 for e in a.off_channel + a.official})
     f.update({"rude": 1.0} if a.disrespect else {})
     words = [k[0] for k, t in zip(a.keys, a.view.tokens, strict=True) if t.is_word]
     f[f"len={min(len(words), 40) // 5}"] = 1.0

@@ -1,8 +1,8 @@
 """Derogatory words and remarks about a person, matched on lemmas.
 
-Single words come from `data/nickname_words.txt` and match any dictionary
-lemma of a token, so "истеричку", "истерички" and "ист3ричка" all hit
-"истеричка". Phrases come from `data/nickname_phrases.txt` and match when all
+Single words come from `data/nickname_words.txt` and match a token's form or
+its most likely lemma, so "истеричку", "истерички" and "ист3ричка" all hit
+"истеричка" (but "урок" does not hit "урка"). Phrases come from `data/nickname_phrases.txt` and match when all
 their lemmas occur within a short window in any order ("мозг выносит" and
 "выносит мозг"). A capitalised token that can be a surname is never an
 insult ("от Козлова"), unless it is literally the insult ("БАРАН").
@@ -30,8 +30,8 @@ class Hit:
 
 
 def _word_lemmas(word: str) -> frozenset[str]:
-    info = word_info(word)
-    return info.lemmas | {word, info.lemma}
+    """The form itself and its most likely lemma ("урок" is not "урка")."""
+    return frozenset({word, word_info(word).lemma})
 
 
 def token_lemmas(tok: Token) -> frozenset[str]:

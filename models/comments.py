@@ -34,9 +34,22 @@ def completeness(a: CommentAnalysis) -> float:
     return float(sum(p[i] * int(c) for i, c in enumerate(m.classes)) / 2.0)
 
 
+RULE_CONFIDENCE = 0.9
+
+
 def flag(name: str, a: CommentAnalysis) -> float:
-    """Probability that the comment is `name` (off_channel or disrespect)."""
+    """Probability that the comment is `name` (off_channel or disrespect): the
+    classifier's, raised to RULE_CONFIDENCE when a rule fires — rules catch the
+    phrasings no training text had; the classifier catches the rest. A named
+    official channel ("через CRM") keeps an off-channel rule from deciding."""
     if not a.view.words:
         return 0.0
-    m = compiled(name)
-    return float(m.proba(a.features)[m.classes.index(1)])
+    return flag_with(compiled(name), name, a)
+
+
+def flag_with(m: Compiled, name: str, a: CommentAnalysis) -> float:
+    p = float(m.proba(a.features)[m.classes.index(1)])
+    rules = a.off_channel if name == "off_channel" else a.disrespect
+    if rules and not (name == "off_channel" and a.official):
+        p = max(p, RULE_CONFIDENCE)
+    return p
