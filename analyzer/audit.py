@@ -110,14 +110,14 @@ def audit_comment(comment: CommentIn, ctx: Ctx) -> CommentReport:
     """One comment alone (`crmqa comments`): completeness, slots, channels and the
     comment-level findings."""
     from analyzer.checks.comments import judge
-    from analyzer.checks.deal import local_date
     from analyzer.comments import analyze
     from models.comments import completeness
 
-    a = analyze(comment.text, local_date(ctx))
-    c = Comment(id=comment.id, text=comment.text)
-    return CommentReport(id=comment.id, completeness=round(completeness(a), 4),
-                         elements=a.elements, channels=a.channels, findings=judge(c, a, ctx))
+    a = analyze(comment.text, ctx.today)
+    c = Comment.model_construct(id=comment.id, text=comment.text, created_at=None)
+    return CommentReport.model_construct(
+        id=comment.id, completeness=round(completeness(a), 4), elements=a.elements,
+        channels=a.channels, findings=judge(c, a, ctx))
 
 
 class CommentScorer(DealScorer):

@@ -20,11 +20,12 @@ import yaml
 
 from analyzer import dates, insults
 from analyzer.config import DATA_DIR
-from analyzer.matchers import Hit, hits, token_keys
+from analyzer.matchers import Hit, hits_many, token_keys
 from analyzer.nlp import TextView, view
 
 MAX_CHARS = 5_000          # a longer comment is analysed up to here, and says so
 SLOTS = ("action", "result", "next_step", "date")
+RULE_FILES = ("channels", "off_channel", "disrespect")
 PLANNED = {"INFN", "futr", "impr"}
 
 
@@ -48,6 +49,7 @@ class CommentAnalysis:
     official: list[Evidence] = field(default_factory=list)     # company channels named
     disrespect: list[Evidence] = field(default_factory=list)
     _features: dict[str, float] | None = None
+    _scores: dict | None = None              # the learned models' outputs (models/comments.py)
 
     @property
     def features(self) -> dict[str, float]:
@@ -119,38 +121,41 @@ def _quoting_about_us(a: CommentAnalysis, i: int) -> bool:
     return bool(lemmas & _SPEECH) and bool(lemmas & _US)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=4_096)
 def analyze(text: str | None, today: date | None = None) -> CommentAnalysis:
     v = view(text, limit=MAX_CHARS)
     keys = token_keys(v)
     found_dates = dates.find(v.text, today)
-    channel_hits = hits(v, "channels", keys)
+    found = hits_many(v, RULE_FILES, keys)
+    channel_hits = found["channels"]
     a = CommentAnalysis(view=v, keys=keys, elements=_slots(v, keys, found_dates),
                         channels=sorted({h.label for h in channel_hits}),
                         channel_hits=channel_hits, dates=found_dates)
-    a.off_channel = [a.span(h) for h in hits(v, "off_channel", keys)]
+    a.off_channel = [a.span(h) for h in found["off_channel"]]
     a.official = [e for e in a.off_channel if e.rule.startswith("company_")]
     a.off_channel = [e for e in a.off_channel if not e.rule.startswith("company_")]
-    a.disrespect = _insult_evidence(a) + [a.span(h) for h in hits(v, "disrespect", keys)]
+    a.disrespect = _insult_evidence(a) + [a.span(h) for h in found["disrespect"]]
     return a
 
 
 def features(a: CommentAnalysis) -> dict[str, float]:
-    """What the learned models see: slots, rule hits, lemma uni/bigrams and
-    in-word character trigrams (typos, jargon), all binary."""
+    """What the learned models see: slots, rule hits, lemma uni/bigrams and each
+    word's first four and last three letters (stems, jargon, typos, endings), all
+    binary."""
     f: dict[str, float] = {f"slot={k}": 1.0 for k, on in a.elements.items() if on}
     f[f"slots={sum(a.elements.values())}"] = 1.0
     f.update({f"chan={c}": 1.0 for c in a.channels})
     f.update({f"date={d.kind}": 1.0 for d in a.dates})
     f.update({f"off={e.rule}": 1.0 for e in a.off_channel + a.official})
     f.update({"rude": 1.0} if a.disrespect else {})
-    words = [k[0] for k, t in zip(a.keys, a.view.tokens, strict=True) if t.is_word]
-    f[f"len={min(len(words), 40) // 5}"] = 1.0
-    for i, w in enumerate(words):
-        f[f"w={w}"] = 1.0
-        if i:
-            f[f"b={words[i - 1]}_{w}"] = 1.0
-        padded = f" {w} "
-        for j in range(len(padded) - 2):
-            f[f"c={padded[j:j + 3]}"] = 1.0
+    pairs = [(k[0], k[1]) for k, t in zip(a.keys, a.view.tokens, strict=True) if t.is_word]
+    f[f"len={min(len(pairs), 40) // 5}"] = 1.0
+    prev = None
+    for lemma, low in pairs:
+        f["w=" + lemma] = 1.0
+        f["p=" + low[:4]] = 1.0           # stems and jargon ("перез", "дог"), typos keep them
+        f["s=" + low[-3:]] = 1.0          # endings: tense, person, case
+        if prev is not None:
+            f[f"b={prev}_{lemma}"] = 1.0
+        prev = lemma
     return f

@@ -29,6 +29,7 @@ class Hit:
     entry: str
 
 
+@lru_cache(maxsize=131_072)
 def _word_lemmas(word: str) -> frozenset[str]:
     """The form itself and its most likely lemma ("урок" is not "урка")."""
     return frozenset({word, word_info(word).lemma})
@@ -46,7 +47,7 @@ def _guarded(tok: Token) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _phrase_lemmas() -> tuple[tuple[str, frozenset[str]], ...]:
+def _phrase_lemmas() -> tuple[tuple[str, tuple[frozenset[str], ...]], ...]:
     """Each phrase with, per word, the lemmas it may appear as."""
     out = []
     for words in lexicons.phrases(PHRASES):
@@ -54,22 +55,35 @@ def _phrase_lemmas() -> tuple[tuple[str, frozenset[str]], ...]:
     return tuple(out)
 
 
-def _word_hits(tokens: list[Token]) -> list[Hit]:
+@lru_cache(maxsize=1)
+def _phrase_index() -> dict[str, list[int]]:
+    """Lemma → phrases that need it; a phrase is tried only when its rarest
+    word is present (≈µs per text instead of trying all 165 phrases)."""
+    index: dict[str, list[int]] = {}
+    for i, (_, needed) in enumerate(_phrase_lemmas()):
+        for lemma in needed[-1]:
+            index.setdefault(lemma, []).append(i)
+    return index
+
+
+def _word_hits(tokens: list[Token], lemmas: list[frozenset[str]]) -> list[Hit]:
     vocab = lexicons.word_set(WORDS)
     hits = []
-    for i, tok in enumerate(tokens):
-        if tok.is_word and not _guarded(tok):
-            found = token_lemmas(tok) & vocab
-            if found:
-                hits.append(Hit(i, i, sorted(found)[0]))
+    for i, (tok, lem) in enumerate(zip(tokens, lemmas, strict=True)):
+        found = lem & vocab
+        if found and not _guarded(tok):
+            hits.append(Hit(i, i, sorted(found)[0]))
     return hits
 
 
-def _phrase_hits(tokens: list[Token]) -> list[Hit]:
-    lemmas = [token_lemmas(t) for t in tokens]
-    present = frozenset().union(*lemmas) if lemmas else frozenset()
+def _phrase_hits(tokens: list[Token], lemmas: list[frozenset[str]]) -> list[Hit]:
+    index, table = _phrase_index(), _phrase_lemmas()
+    candidates = sorted({i for lem in lemmas for lemma in lem for i in index.get(lemma, ())})
+    if not candidates:
+        return []
+    present = frozenset().union(*lemmas)
     hits = []
-    for text, needed in _phrase_lemmas():
+    for text, needed in (table[i] for i in candidates):
         if not all(options & present for options in needed):
             continue
         width = len(needed) + WINDOW_SLACK
@@ -85,6 +99,7 @@ def _phrase_hits(tokens: list[Token]) -> list[Hit]:
 
 def find(tokens: list[Token]) -> list[Hit]:
     """Lexicon hits in a run of tokens, phrases first, then words not inside them."""
-    phrase = _phrase_hits(tokens)
+    lemmas = [token_lemmas(t) for t in tokens]
+    phrase = _phrase_hits(tokens, lemmas)
     covered = {i for h in phrase for i in range(h.first, h.last + 1)}
-    return phrase + [h for h in _word_hits(tokens) if h.first not in covered]
+    return phrase + [h for h in _word_hits(tokens, lemmas) if h.first not in covered]

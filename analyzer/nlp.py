@@ -36,7 +36,7 @@ _CYR = re.compile(r"[а-яА-ЯёЁ]")
 _LAT = re.compile(r"[A-Za-z]")
 # A word: letters/digits, with @ or $ between letters ("неадекв@тная") and
 # apostrophes inside names ("Д'Артаньян", "О’Коннор").
-_TOKEN = re.compile(r"(?:[^\W_]|(?<=[^\W\d_])[@$'’](?=[^\W\d_]))+|\S", re.UNICODE)
+_TOKEN = re.compile(r"[^\W_]+(?:[@$'’][^\W_]+)*|\S", re.UNICODE)
 _INVISIBLE = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"}
 
 
@@ -60,10 +60,7 @@ class Token:
     space_before: bool
     is_word: bool
     deobfuscated: bool = False
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+    lower: str = ""    # the lowercase text (view() sets it)
 
     @property
     def info(self) -> WordInfo:
@@ -139,13 +136,17 @@ def _fold_char(ch: str) -> str:
 
 _PLAIN = re.compile(r"[^\n\t\x20-\x7eа-яА-ЯёЁ«»—–№]")
 _YO = str.maketrans("ёЁ", "еЕ")
+# Characters the slow path must see: invisible, controls, combining marks.
+_SPECIAL = re.compile("[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u0300-\u036f"
+                      "\u200b-\u200d\u2060\ufeff]")
 
 
 def normalize_chars(text: str) -> tuple[str, list[int] | range]:
     """NFKC, ё→е, invisible characters dropped, controls → space. Returns the
     new text and, per output character, its index in the input. Plain
     Cyrillic/ASCII text (most comments) takes a fast path with an identity map."""
-    if not _PLAIN.search(text):
+    if not _PLAIN.search(text) or (unicodedata.is_normalized("NFKC", text)
+                                   and not _SPECIAL.search(text)):
         return text.translate(_YO), range(len(text))
     out: list[str] = []
     index: list[int] = []
@@ -206,8 +207,13 @@ def _raw_tokens(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
 
 
+_SPACED = re.compile(r"(?<!\S)[а-яА-ЯёЁ](?: [а-яА-ЯёЁ]){2,}(?!\S)")
+
+
 def _merge_spaced(raw: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
     """Join runs of ≥3 single Cyrillic letters separated by one space."""
+    if not _SPACED.search(text):
+        return raw
     out: list[tuple[str, int, int]] = []
     i = 0
     while i < len(raw):
@@ -239,8 +245,8 @@ def view(text: str | None, limit: int | None = None) -> TextView:
         fixed = deobfuscate(surface) if is_word else None
         start = index[s] if s < len(index) else len(original)
         end = index[e - 1] + 1 if e - 1 < len(index) else len(original)
-        tokens.append(Token(fixed or surface, start, end, space_before=s > prev_end,
-                            is_word=is_word, deobfuscated=fixed is not None
-                            or (e - s) != len(surface)))
+        text_ = fixed or surface
+        tokens.append(Token(text_, start, end, s > prev_end, is_word,
+                            fixed is not None or (e - s) != len(surface), text_.lower()))
         prev_end = e
     return TextView(original=original, text=norm, tokens=tokens, truncated=truncated)

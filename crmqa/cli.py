@@ -107,12 +107,16 @@ def reported():
         raise typer.Exit(2) from None
 
 
-def _ready(config: str | None) -> dict:
-    """The effective config, with the models loaded and verified up front."""
-    from models.nickname import preload
+def _ready(config: str | None, names: bool = True) -> dict:
+    """The effective config, with the models loaded and verified up front
+    (the name models only where names are checked)."""
+    from models.comments import preload as comment_models
+    from models.nickname import preload as name_models
 
     cfg = load_config(config)
-    preload()
+    if names:
+        name_models()
+    comment_models()
     return cfg
 
 
@@ -160,11 +164,9 @@ def comments(
 ) -> None:
     """Score comments: completeness, slots, channels, off-channel and disrespect."""
     from analyzer.audit import CommentScorer
-    from models.comments import preload
 
     with reported():
-        cfg = _ready(config)
-        preload()
+        cfg = _ready(config, names=False)
         scorer = CommentScorer(parse_now(None, cfg), cfg, {}, as_json=True)
         with csv_as_jsonl(input) as path:
             code = run_batch(scorer, path, output, jobs, errors, "комментарии")

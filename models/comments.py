@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from analyzer.comments import CommentAnalysis
 from models import store
-from models.linear import Compiled
+from models.linear import Compiled, Stacked
 
 MODELS = ("completeness", "off_channel", "disrespect")
 
@@ -21,17 +21,27 @@ def compiled(name: str) -> Compiled:
     return Compiled(store.load(name))
 
 
+@lru_cache(maxsize=1)
+def stacked() -> Stacked:
+    return Stacked({name: compiled(name) for name in MODELS})
+
+
 def preload() -> None:
-    for name in MODELS:
-        compiled(name)
+    stacked()
+
+
+def _proba(a: CommentAnalysis) -> dict:
+    """All three models' probabilities, computed once per analysis."""
+    if a._scores is None:
+        a._scores = stacked().proba(a.features)
+    return a._scores
 
 
 def completeness(a: CommentAnalysis) -> float:
     if not a.view.words:
         return 0.0
-    m = compiled("completeness")
-    p = m.proba(a.features)
-    return float(sum(p[i] * int(c) for i, c in enumerate(m.classes)) / 2.0)
+    p, classes = _proba(a)["completeness"], compiled("completeness").classes
+    return float(sum(p[i] * int(c) for i, c in enumerate(classes)) / 2.0)
 
 
 RULE_CONFIDENCE = 0.9
@@ -44,11 +54,15 @@ def flag(name: str, a: CommentAnalysis) -> float:
     official channel ("через CRM") keeps an off-channel rule from deciding."""
     if not a.view.words:
         return 0.0
-    return flag_with(compiled(name), name, a)
+    return _with_rules(name, a, float(_proba(a)[name][compiled(name).classes.index(1)]))
 
 
 def flag_with(m: Compiled, name: str, a: CommentAnalysis) -> float:
-    p = float(m.proba(a.features)[m.classes.index(1)])
+    """`flag` with a given model (training measures candidates with it)."""
+    return _with_rules(name, a, float(m.proba(a.features)[m.classes.index(1)]))
+
+
+def _with_rules(name: str, a: CommentAnalysis, p: float) -> float:
     rules = a.off_channel if name == "off_channel" else a.disrespect
     if rules and not (name == "off_channel" and a.official):
         p = max(p, RULE_CONFIDENCE)

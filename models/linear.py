@@ -9,6 +9,8 @@ equal the Pipeline's (a test checks this on the held-out split).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from sklearn.feature_extraction import DictVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -41,3 +43,43 @@ class Compiled:
             return np.array([1.0 - p, p])
         e = np.exp(z - z.max())
         return e / e.sum()
+
+
+class Stacked:
+    """Several compiled models over one feature space, scored in one pass:
+    one dict lookup per feature and one NumPy sum for all of them. Features
+    must be binary (value 1.0), as `analyzer.comments.features` makes them."""
+
+    def __init__(self, models: dict[str, Compiled]):
+        vocab = sorted({f for m in models.values() for f in m.index})
+        self.index = {f: i for i, f in enumerate(vocab)}
+        blocks, self.slices, col = [], {}, 0
+        for name, m in models.items():
+            block = np.zeros((len(vocab), m.coef.shape[1]))
+            rows = [self.index[f] for f in m.index]
+            block[rows] = m.coef[[m.index[f] for f in m.index]]
+            blocks.append(block)
+            self.slices[name] = slice(col, col + m.coef.shape[1])
+            col += m.coef.shape[1]
+        self.weights = np.hstack(blocks)
+        self.intercepts = np.concatenate([m.intercept for m in models.values()])
+        self.models = models
+        self.plan = [(name, self.slices[name], len(m.classes) == 2) for name, m in models.items()]
+
+    def proba(self, features: dict[str, float]) -> dict[str, list[float]]:
+        index = self.index
+        ids = [index[f] for f in features.keys() & index.keys()]
+        z = (self.intercepts + self.weights[ids].sum(axis=0)).tolist() if ids \
+            else self.intercepts.tolist()
+        out = {}
+        for name, sl, binary in self.plan:
+            if binary:
+                p = 1.0 / (1.0 + math.exp(-z[sl.start]))
+                out[name] = [1.0 - p, p]
+            else:
+                part = z[sl]
+                top = max(part)
+                e = [math.exp(v - top) for v in part]
+                total = sum(e)
+                out[name] = [v / total for v in e]
+        return out

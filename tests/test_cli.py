@@ -64,3 +64,23 @@ def test_demo_builds_store_scores_and_writes_a_report(tmp_path):
     assert "Контроль качества работы в CRM" in html and "contact.name.nickname" in html
     assert (tmp_path / "demo" / "crmqa.sqlite").exists()
     assert "Отчёт:" in res.stdout
+
+
+def test_comments_command_jsonl_and_csv(tmp_path):
+    rows = [{"id": "n1", "text": "нд 2р, скинул КП в вотсап, перезв. завтра 11:00"},
+            {"id": "n2", "text": "Написал клиенту с личного вотсапа, договорились напрямую"},
+            {"id": "n3", "text": ""}]
+    res = crmqa("comments", "-", stdin="\n".join(json.dumps(r, ensure_ascii=False)
+                                                  for r in rows) + "\n")
+    assert res.returncode == 0, res.stderr
+    out = [json.loads(x) for x in res.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["n1", "n2", "n3"]
+    assert set(out[0]) == {"id", "completeness", "elements", "channels", "findings"}
+    assert out[0]["channels"] == ["phone", "whatsapp"] and out[0]["elements"]["date"]
+    assert "comms.off_channel" in {f["code"] for f in out[1]["findings"]}
+    assert out[2]["completeness"] == 0.0
+    csv_file = tmp_path / "c.csv"
+    csv_file.write_text("id,text\n" + "\n".join(f'{r["id"]},"{r["text"]}"' for r in rows) + "\n",
+                        encoding="utf-8")
+    res_csv = crmqa("comments", str(csv_file))
+    assert res_csv.returncode == 0 and res_csv.stdout == res.stdout

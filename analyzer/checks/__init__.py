@@ -35,6 +35,13 @@ class Ctx:
     def cfg(self, dotted: str, default: Any = None) -> Any:
         return get(self.config, dotted, default)
 
+    @cached_property
+    def today(self):
+        """The audit's local calendar date (the regulation's time zone)."""
+        from zoneinfo import ZoneInfo
+
+        return self.now.astimezone(ZoneInfo(self.cfg("timezone", "Europe/Moscow"))).date()
+
 
 @dataclass(frozen=True)
 class Spec:

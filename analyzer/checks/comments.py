@@ -75,17 +75,37 @@ def off_channel(deal, view, ctx):
     return [f for f in view.comment_findings if f.code == "comms.off_channel"]
 
 
+_CLAUSE_ENDS = frozenset({",", ".", ";", "!", "?", "—", "–", ":", "("})
+_ATTEMPTS = frozenset({"недозвон", "сбросить"})
+
+
+def _clause(a: CommentAnalysis, i: int) -> range:
+    toks = a.view.tokens
+    lo = i
+    while lo > 0 and toks[lo - 1].text not in _CLAUSE_ENDS:
+        lo -= 1
+    hi = i
+    while hi + 1 < len(toks) and toks[hi + 1].text not in _CLAUSE_ENDS:
+        hi += 1
+    return range(lo, hi + 1)
+
+
+def _done(a: CommentAnalysis, hit) -> bool:
+    """The contact of this hit happened: its clause's nearest verb is in the past
+    tense, or it is an attempt ("нд", "сбросил")."""
+    if any(a.keys[i][0] in _ATTEMPTS for i in range(hit.start, hit.end)):
+        return True
+    verbs = [i for i in _clause(a, hit.start)
+             if a.view.tokens[i].is_word and a.view.tokens[i].info.pos in ("VERB", "INFN")]
+    if not verbs:
+        return False
+    nearest = min(verbs, key=lambda i: abs(i - hit.start))
+    return "past" in a.view.tokens[nearest].info.grams
+
+
 def reported_channels(a: CommentAnalysis) -> set[str]:
-    """Channels the comment says contact already went through (not planned ones):
-    a hit next to a past-tense verb, or an attempt noun ("нд", "недозвон")."""
-    out = set()
-    for hit in a.channel_hits:
-        lo, hi = max(0, hit.start - 3), min(len(a.view.tokens), hit.end + 3)
-        near = a.view.tokens[lo:hi]
-        if any(t.is_word and "past" in t.info.grams for t in near) or \
-                any(a.keys[i][0] in ("недозвон", "сбросить") for i in range(hit.start, hit.end)):
-            out.add(hit.label)
-    return out
+    """Channels the comment says contact already went through (not planned ones)."""
+    return {hit.label for hit in a.channel_hits if _done(a, hit)}
 
 
 @check("comms.unlogged", "scripts", "major", entity="comment")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from analyzer.checks import check, finding
 
 
 def local_date(ctx):
-    return ctx.now.astimezone(ZoneInfo(ctx.cfg("timezone", "Europe/Moscow"))).date()
+    return ctx.today
 
 
 def _stages(deal, ctx) -> list[str]:
