@@ -20,8 +20,9 @@ import yaml
 
 from analyzer import dates, insults
 from analyzer.config import DATA_DIR
-from analyzer.matchers import Hit, hits_many, token_keys
-from analyzer.nlp import TextView, view
+from analyzer.matchers import Hit, hits_many
+from analyzer.nlp import TextView, view, word_info
+from analyzer.slang import lemma as canonical
 
 MAX_CHARS = 5_000          # a longer comment is analysed up to here, and says so
 SLOTS = ("action", "result", "next_step", "date")
@@ -41,6 +42,7 @@ class Evidence:
 class CommentAnalysis:
     view: TextView
     keys: list[tuple[str, str, str]]
+    records: list            # Word per token (None for punctuation)
     elements: dict[str, bool]
     channels: list[str]
     channel_hits: list[Hit]
@@ -72,28 +74,38 @@ def slot_words() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
-def _slots(v: TextView, keys: list, found_dates: list) -> dict[str, bool]:
+@dataclass(frozen=True, slots=True)
+class Word:
+    """Everything comment analysis needs of one lowercase word form, computed
+    once per form: its canonical lemma, what slot it fills, its model features."""
+
+    lemma: str
+    action: bool
+    result: bool
+    next_step: bool
+    feats: tuple[str, ...]
+
+
+@lru_cache(maxsize=131_072)
+def word(low: str) -> Word:
     words = slot_words()
-    action = next_step = result = False
-    for tok, (lemma, low, _text) in zip(v.tokens, keys, strict=True):
-        if not tok.is_word:
-            continue
-        grams = tok.info.grams
-        if low in words["next_forms"]:
-            next_step = True
-        elif lemma in words["activity_verbs"]:
-            if grams & PLANNED:
-                next_step = True
-            else:
-                action = True
+    lemma = canonical(low)
+    grams = word_info(low).grams
+    next_step = low in words["next_forms"] or lemma in words["next_marker"]
+    action = False
+    if low not in words["next_forms"]:
+        if lemma in words["activity_verbs"]:
+            next_step, action = next_step or bool(grams & PLANNED), not grams & PLANNED
         elif lemma in words["activity_nouns"] or lemma == "недозвон":
             action = True
-        if lemma in words["next_marker"]:
-            next_step = True
-        if lemma in words["result"]:
-            result = True
-    return {"action": action, "result": result, "next_step": next_step,
-            "date": bool(found_dates)}
+    return Word(lemma, action, lemma in words["result"], next_step,
+                ("w=" + lemma, "p=" + low[:4], "s=" + low[-3:]))
+
+
+def _slots(records: list, found_dates: list) -> dict[str, bool]:
+    present = [r for r in records if r is not None]
+    return {"action": any(r.action for r in present), "result": any(r.result for r in present),
+            "next_step": any(r.next_step for r in present), "date": bool(found_dates)}
 
 
 def _insult_evidence(a: CommentAnalysis) -> list[Evidence]:
@@ -124,11 +136,14 @@ def _quoting_about_us(a: CommentAnalysis, i: int) -> bool:
 @lru_cache(maxsize=4_096)
 def analyze(text: str | None, today: date | None = None) -> CommentAnalysis:
     v = view(text, limit=MAX_CHARS)
-    keys = token_keys(v)
+    records = [word(t.lower) if t.is_word else None for t in v.tokens]
+    keys = [(r.lemma if r else t.lower, t.lower, t.text) for t, r in zip(v.tokens, records,
+                                                                       strict=True)]
     found_dates = dates.find(v.text, today)
     found = hits_many(v, RULE_FILES, keys)
     channel_hits = found["channels"]
-    a = CommentAnalysis(view=v, keys=keys, elements=_slots(v, keys, found_dates),
+    a = CommentAnalysis(view=v, keys=keys, records=records,
+                        elements=_slots(records, found_dates),
                         channels=sorted({h.label for h in channel_hits}),
                         channel_hits=channel_hits, dates=found_dates)
     a.off_channel = [a.span(h) for h in found["off_channel"]]
@@ -138,24 +153,28 @@ def analyze(text: str | None, today: date | None = None) -> CommentAnalysis:
     return a
 
 
+def comment_level_features(a: CommentAnalysis) -> list[str]:
+    """The features that depend on the whole comment, not on one word."""
+    out = [f"slot={k}" for k, on in a.elements.items() if on]
+    out.append(f"slots={sum(a.elements.values())}")
+    out += [f"chan={c}" for c in a.channels]
+    out += [f"date={d.kind}" for d in a.dates]
+    out += [f"off={e.rule}" for e in a.off_channel + a.official]
+    if a.disrespect:
+        out.append("rude")
+    words = [r for r in a.records if r is not None]
+    out.append(f"len={min(len(words), 40) // 5}")
+    out += [f"b={p.lemma}_{r.lemma}" for p, r in zip(words, words[1:], strict=False)]
+    return out
+
+
 def features(a: CommentAnalysis) -> dict[str, float]:
-    """What the learned models see: slots, rule hits, lemma uni/bigrams and each
-    word's first four and last three letters (stems, jargon, typos, endings), all
-    binary."""
-    f: dict[str, float] = {f"slot={k}": 1.0 for k, on in a.elements.items() if on}
-    f[f"slots={sum(a.elements.values())}"] = 1.0
-    f.update({f"chan={c}": 1.0 for c in a.channels})
-    f.update({f"date={d.kind}": 1.0 for d in a.dates})
-    f.update({f"off={e.rule}": 1.0 for e in a.off_channel + a.official})
-    f.update({"rude": 1.0} if a.disrespect else {})
-    pairs = [(k[0], k[1]) for k, t in zip(a.keys, a.view.tokens, strict=True) if t.is_word]
-    f[f"len={min(len(pairs), 40) // 5}"] = 1.0
-    prev = None
-    for lemma, low in pairs:
-        f["w=" + lemma] = 1.0
-        f["p=" + low[:4]] = 1.0           # stems and jargon ("перез", "дог"), typos keep them
-        f["s=" + low[-3:]] = 1.0          # endings: tense, person, case
-        if prev is not None:
-            f[f"b={prev}_{lemma}"] = 1.0
-        prev = lemma
+    """What the learned models see: slots, rule hits, dates, length and lemma
+    bigrams (binary), and per word its lemma, first four letters (stems,
+    jargon, typos) and last three (tense, person, case), counted."""
+    f = dict.fromkeys(comment_level_features(a), 1.0)
+    for r in a.records:
+        if r is not None:
+            for name in r.feats:
+                f[name] = f.get(name, 0.0) + 1.0
     return f

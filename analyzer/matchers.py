@@ -93,6 +93,14 @@ def token_keys(view: TextView) -> list[tuple[str, str, str]]:
 
 def _extend(steps: tuple[Step, ...], toks: list, i: int) -> int | None:
     """End index if the steps match from token i (optional steps may be skipped)."""
+    if not any(step.optional for step in steps):
+        end = i + len(steps)
+        if end > len(toks):
+            return None
+        for k, step in enumerate(steps):
+            if not step.ok(toks[i + k]):
+                return None
+        return end
     if not steps:
         return i
     step, rest = steps[0], steps[1:]

@@ -239,14 +239,19 @@ def view(text: str | None, limit: int | None = None) -> TextView:
         original = original[:limit]
     norm, index = normalize_chars(original)
     tokens: list[Token] = []
-    prev_end = 0
+    prev_end, n, size = 0, len(index), len(original)
+    identity = isinstance(index, range)
+    fix, make = deobfuscate, Token
     for surface, s, e in _merge_spaced(_raw_tokens(norm), norm):
-        is_word = surface[0].isalnum() or len(surface) > 1
-        fixed = deobfuscate(surface) if is_word else None
-        start = index[s] if s < len(index) else len(original)
-        end = index[e - 1] + 1 if e - 1 < len(index) else len(original)
+        is_word = len(surface) > 1 or surface.isalnum()
+        fixed = fix(surface) if is_word else None
+        if identity:
+            start, end = s, e
+        else:
+            start = index[s] if s < n else size
+            end = index[e - 1] + 1 if e - 1 < n else size
         text_ = fixed or surface
-        tokens.append(Token(text_, start, end, s > prev_end, is_word,
-                            fixed is not None or (e - s) != len(surface), text_.lower()))
+        tokens.append(make(text_, start, end, s > prev_end, is_word,
+                           fixed is not None or (e - s) != len(surface), text_.lower()))
         prev_end = e
     return TextView(original=original, text=norm, tokens=tokens, truncated=truncated)

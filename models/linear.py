@@ -66,11 +66,29 @@ class Stacked:
         self.models = models
         self.plan = [(name, self.slices[name], len(m.classes) == 2) for name, m in models.items()]
 
+    def vector(self, names: list[str], values: list[float] | None = None) -> np.ndarray:
+        """Σ value × weights over the named features the models know."""
+        rows = [self.index[n] for n in names if n in self.index]
+        if not rows:
+            return np.zeros(self.weights.shape[1])
+        if values is None:
+            return self.weights[rows].sum(axis=0)
+        vals = np.array([v for n, v in zip(names, values, strict=True) if n in self.index])
+        return vals @ self.weights[rows]
+
     def proba(self, features: dict[str, float]) -> dict[str, list[float]]:
-        index = self.index
-        ids = [index[f] for f in features.keys() & index.keys()]
-        z = (self.intercepts + self.weights[ids].sum(axis=0)).tolist() if ids \
-            else self.intercepts.tolist()
+        names = list(features)
+        return self._squash(self.intercepts + self.vector(names, [features[n] for n in names]))
+
+    def proba_parts(self, vectors: list[np.ndarray], binary: list[str]) -> dict[str, list[float]]:
+        """`proba` from precomputed per-word vectors plus binary feature names."""
+        z = self.intercepts + self.vector(binary)
+        if vectors:
+            z = z + np.sum(vectors, axis=0)
+        return self._squash(z)
+
+    def _squash(self, z_vec: np.ndarray) -> dict[str, list[float]]:
+        z = z_vec.tolist()
         out = {}
         for name, sl, binary in self.plan:
             if binary:

@@ -154,3 +154,17 @@ def test_stacked_scoring_equals_each_compiled_model():
         together = stacked().proba(feats)
         for name in learned.MODELS:
             assert together[name] == pytest.approx(compiled(name).proba(feats), abs=1e-9)
+
+
+@pytest.mark.parametrize("text", ["нд, перезвоню завтра", "Написал с личного вотсапа, ок",
+                                  "бабка ничего не понимает", "", "Отправил КП на почту 14.03",
+                                  "нд нд нд, перезвон, перезвон"])
+def test_fast_path_equals_the_feature_dict(text):
+    from models.comments import _proba, stacked
+
+    a = an(text)
+    a._scores = None
+    fast = _proba(a)
+    slow = stacked().proba(a.features)
+    for name in learned.MODELS:
+        assert fast[name] == pytest.approx(slow[name], abs=1e-9)
