@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import sys
 from datetime import datetime
@@ -117,6 +118,7 @@ def _ready(config: str | None, names: bool = True) -> dict:
     if names:
         name_models()
     comment_models()
+    gc.freeze()      # models and lexicons live for the whole run: keep them out of GC scans
     return cfg
 
 
