@@ -163,6 +163,7 @@ def normalize_chars(text: str) -> tuple[str, list[int] | range]:
     return "".join(out), index
 
 
+@lru_cache(maxsize=65_536)
 def other_script(word: str) -> bool:
     """Letters of a script other than Latin and Cyrillic (Arabic, Georgian, CJK…)."""
     return any(ch.isalpha() and not ("a" <= ch.lower() <= "z" or _CYR.match(ch)) for ch in word)

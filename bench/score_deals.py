@@ -69,7 +69,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--deals", type=int, default=10_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--config", help="a regulation YAML, e.g. one with checks.disabled")
     opts = ap.parse_args()
+    extra = ["--config", opts.config] if opts.config else []
     cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory() as tmp:
         src, truth = Path(tmp) / "deals.jsonl", Path(tmp) / "truth.jsonl"
@@ -78,11 +80,11 @@ def main() -> None:
         one = Path(tmp) / "one.jsonl"
         one.write_text(src.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
         startup, _ = measure([sys.executable, "-m", "crmqa.cli", "score", str(one), "--now", NOW,
-                              "-o", str(Path(tmp) / "one.out"), "-j", "1"])
+                              "-o", str(Path(tmp) / "one.out"), "-j", "1", *extra])
         rows = []
         for jobs in (1, cores):
             cmd = [sys.executable, "-m", "crmqa.cli", "score", str(src), "--now", NOW,
-                   "-o", str(Path(tmp) / "out.jsonl"), "-j", str(jobs)]
+                   "-o", str(Path(tmp) / "out.jsonl"), "-j", str(jobs), *extra]
             elapsed, peaks = measure(cmd)
             rate = opts.deals / elapsed
             steady = opts.deals / max(elapsed - startup, 1e-9)

@@ -42,3 +42,18 @@ def test_a_broken_config_is_a_clear_error(tmp_path):
     res = subprocess.run([sys.executable, "-m", "crmqa.cli", "contacts", "-", "--config", str(cfg)],
                          input="{}\n", capture_output=True, text=True, timeout=300)
     assert res.returncode == 2 and "cannot read config" in res.stderr
+
+
+def test_a_check_can_be_switched_off():
+    from analyzer.audit import audit_deal, make_ctx
+    from analyzer.config import load_config, merge
+    from analyzer.schema import Deal
+
+    from .conftest import NOW
+    from .test_checks_deal import with_
+
+    deal = Deal.model_validate(with_(tasks=[], contact={"id": "c", "name": "иван"}))
+    on = {f.code for f in audit_deal(deal, make_ctx(NOW)).findings}
+    config = merge(load_config(), {"checks": {"disabled": ["deal.task.none"]}})
+    off = {f.code for f in audit_deal(deal, make_ctx(NOW, config)).findings}
+    assert "deal.task.none" in on and on - off == {"deal.task.none"}

@@ -120,23 +120,26 @@ def _as_list(result) -> list[Finding]:
     return list(result)
 
 
-def run_contact(contact: Contact, ctx: Ctx, view: ContactView | None = None) -> list[Finding]:
+def enabled(ctx: Ctx, scope: Scope) -> list[Spec]:
+    """The checks of a scope that the regulation has not switched off."""
     _load_all()
+    off = set(ctx.cfg("checks.disabled", []) or [])
+    return [s for s in CHECKS.values() if s.scope == scope and s.code not in off]
+
+
+def run_contact(contact: Contact, ctx: Ctx, view: ContactView | None = None) -> list[Finding]:
     view = view or ContactView(contact, ctx)
     out: list[Finding] = []
-    for spec in CHECKS.values():
-        if spec.scope == "contact":
-            out.extend(_as_list(spec.fn(contact, view, ctx)))
+    for spec in enabled(ctx, "contact"):
+        out.extend(_as_list(spec.fn(contact, view, ctx)))
     return out
 
 
 def run_deal(deal: Deal, ctx: Ctx) -> list[Finding]:
-    _load_all()
     view = DealView(deal, ctx)
     out = run_contact(deal.contact, ctx, view.contact) if deal.contact else []
-    for spec in CHECKS.values():
-        if spec.scope == "deal":
-            out.extend(_as_list(spec.fn(deal, view, ctx)))
+    for spec in enabled(ctx, "deal"):
+        out.extend(_as_list(spec.fn(deal, view, ctx)))
     return out
 
 
