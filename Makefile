@@ -29,9 +29,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/score_deals.py
+	$(PY) bench/score_comments.py
 
 models: $(STAMP)
 	$(PY) -m training.train_nickname
+	$(PY) -m training.train_comments
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache .ruff_cache
