@@ -50,10 +50,14 @@ def severity_risk(findings: list[Finding], ctx: Ctx) -> float:
 
 
 def audit_deal(deal: Deal, ctx: Ctx) -> DealReport:
-    findings = checks.run_deal(deal, ctx)
+    view = checks.DealView(deal, ctx)
+    findings = checks.run_deal(deal, ctx, view)
+    scores = direction_scores(findings, ctx)
+    if "thread" in view.__dict__:        # the script checks ran: their share of steps counts
+        scores["scripts"] = round(scores["scripts"] * view.thread.score(deal.stage), 4)
     return DealReport(deal_id=deal.id, manager_id=deal.manager_id, created_at=deal.created_at,
                       status=deal.status, risk=severity_risk(findings, ctx),
-                      scores=direction_scores(findings, ctx), findings=findings)
+                      scores=scores, findings=findings)
 
 
 def normalized_contact(contact: Contact, view: ContactView, ctx: Ctx) -> NormalizedContact:

@@ -63,11 +63,17 @@ def _step(spec: dict) -> Step:
 class Rules:
     by_first: dict[tuple[str, str], list[tuple[str, tuple[Step, ...]]]]
     anywhere: list[tuple[str, tuple[Step, ...]]]     # patterns starting with an optional/any step
+    vetoes: frozenset[str] = frozenset()              # labels that veto others: not_<label>
 
 
 @lru_cache(maxsize=16)
 def rules(name: str) -> Rules:
     table = yaml.safe_load((PATTERNS_DIR / f"{name}.yaml").read_text(encoding="utf-8")) or {}
+    return compile_table(table)
+
+
+def compile_table(table: dict[str, list]) -> Rules:
+    """Rules from {label: [pattern, …]} (the script's steps, a patterns file)."""
     by_first: dict[tuple[str, str], list] = defaultdict(list)
     anywhere = []
     for label, patterns in table.items():
@@ -79,7 +85,10 @@ def rules(name: str) -> Rules:
             else:
                 for value in first.values:
                     by_first[(first.attr, value)].append((label, steps))
-    return Rules(dict(by_first), anywhere)
+    labels = set(table)
+    vetoes = frozenset(x for x in labels
+                       if x.startswith("not_") and (x[4:] in labels or x == "not_any"))
+    return Rules(dict(by_first), anywhere, vetoes)
 
 
 def token_keys(view: TextView) -> list[tuple[str, str, str]]:
@@ -148,7 +157,8 @@ def _union(names: tuple[str, ...]) -> Rules:
         for key, entries in r.by_first.items():
             by_first[key] += [(f"{name}:{label}", steps) for label, steps in entries]
         anywhere += [(f"{name}:{label}", steps) for label, steps in r.anywhere]
-    return Rules(dict(by_first), anywhere)
+    vetoes = frozenset(f"{name}:{v}" for name in names for v in rules(name).vetoes)
+    return Rules(dict(by_first), anywhere, vetoes)
 
 
 def hits_many(view: TextView, names: tuple[str, ...], toks: list | None = None
@@ -159,18 +169,20 @@ def hits_many(view: TextView, names: tuple[str, ...], toks: list | None = None
     for h in raw:
         name, label = h.label.split(":", 1)
         grouped[name].append(Hit(label, h.start, h.end))
-    return {name: _resolve(found) for name, found in grouped.items()}
+    return {name: _resolve(found, rules(name).vetoes) for name, found in grouped.items()}
 
 
-def hits(view: TextView, name: str, toks: list | None = None) -> list[Hit]:
+def hits(view: TextView, name: str | Rules, toks: list | None = None) -> list[Hit]:
     """Longest non-overlapping hits per label, minus those a `not_` label vetoes."""
-    return _resolve(_raw(toks if toks is not None else token_keys(view), rules(name)))
+    compiled = rules(name) if isinstance(name, str) else name
+    return _resolve(_raw(toks if toks is not None else token_keys(view), compiled),
+                    compiled.vetoes)
 
 
-def _resolve(raw: list[Hit]) -> list[Hit]:
-    vetoes = [h for h in raw if h.label.startswith("not_")]
+def _resolve(raw: list[Hit], veto_labels: frozenset[str]) -> list[Hit]:
+    vetoes = [h for h in raw if h.label in veto_labels]
     kept: list[Hit] = []
-    for h in sorted((h for h in raw if not h.label.startswith("not_")),
+    for h in sorted((h for h in raw if h.label not in veto_labels),
                     key=lambda h: (h.start, -(h.end - h.start))):
         vetoed = any(v.label in (f"not_{h.label}", "not_any")
                      for v in vetoes if v.start < h.end and h.start < v.end)

@@ -36,13 +36,13 @@ def synth(n: int, seed: int, path: Path, truth: Path) -> None:
 def quality(scored: Path, truth: Path) -> dict:
     """Per-code precision/recall of the scored file against the injected truth."""
     from training.evaluate import found_codes, per_code, truth_codes
-    from training.synth import CONTACT_CODES, DEAL_CODES
+    from training.synth import MEASURED
 
     def read(p: Path) -> list[dict]:
         return [json.loads(x) for x in p.read_text(encoding="utf-8").splitlines() if x]
 
     table = per_code(truth_codes(read(truth)), found_codes(read(scored)),
-                     CONTACT_CODES + DEAL_CODES)
+                     MEASURED)
     return {code: pr.row() for code, pr in table.items()}
 
 

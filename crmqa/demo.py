@@ -17,7 +17,7 @@ from api.store import Store
 from crmqa import report
 from crmqa.summary import summarize
 from training.evaluate import per_code
-from training.synth import CONTACT_CODES, DEAL_CODES, default_now, generate
+from training.synth import MEASURED, default_now, generate
 
 console = Console(width=110)
 
@@ -67,7 +67,7 @@ def run_demo(deals: int = 2000, out_dir: str = "out/demo", seed: int = 7) -> Pat
     store.put_reports(reports, now)
     rows = store.reports()
     found = {r["deal_id"]: {f["code"] for f in r["findings"]} for r in rows}
-    quality = per_code(truth, found, CONTACT_CODES + DEAL_CODES)
+    quality = per_code(truth, found, MEASURED)
     summary = summarize(rows)
     _print_summary(summary, quality)
     html = report.write(out / "report.html", report.render(summary, now.isoformat(), quality))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from analyzer.schema import DIRECTIONS
 
+SCRIPT_CODES = ("script.step_missing", "script.forbidden", "comms.no_reply")
+
 
 @dataclass
 class ManagerRow:
@@ -18,6 +20,11 @@ class ManagerRow:
     by_direction: Counter = field(default_factory=Counter)
     by_code: Counter = field(default_factory=Counter)
     scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys(DIRECTIONS, 0.0))
+
+    @property
+    def script_issues(self) -> dict[str, int]:
+        """Deals with each script finding: missing steps, forbidden phrases, no reply."""
+        return {c: self.by_code.get(c, 0) for c in SCRIPT_CODES}
 
     def mean_scores(self) -> dict[str, float]:
         return {d: round(v / self.deals, 3) if self.deals else 1.0 for d, v in self.scores.items()}

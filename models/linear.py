@@ -101,3 +101,31 @@ class Stacked:
                 total = sum(e)
                 out[name] = [v / total for v in e]
         return out
+
+
+def build_multilabel(C: float = 1.0) -> Pipeline:
+    """DictVectorizer → one balanced logistic regression per label."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    return Pipeline([
+        ("vec", DictVectorizer()),
+        ("clf", OneVsRestClassifier(LogisticRegression(C=C, max_iter=5000,
+                                                       class_weight="balanced"))),
+    ])
+
+
+class CompiledMultiLabel:
+    """A fitted `build_multilabel` pipeline as a feature → weights table."""
+
+    def __init__(self, pipeline: Pipeline, labels: list[str]):
+        vec, clf = pipeline.named_steps["vec"], pipeline.named_steps["clf"]
+        self.index: dict[str, int] = vec.vocabulary_
+        self.weights = np.column_stack([e.coef_[0] for e in clf.estimators_])
+        self.intercepts = np.array([e.intercept_[0] for e in clf.estimators_])
+        self.labels = labels
+
+    def __call__(self, features: list[str]) -> dict[str, float]:
+        rows = list({self.index[f] for f in features if f in self.index})
+        z = (self.intercepts + self.weights[rows].sum(axis=0)) if rows else self.intercepts
+        return {label: 1.0 / (1.0 + math.exp(-v)) for label, v in zip(self.labels, z.tolist(),
+                                                                       strict=True)}

@@ -66,10 +66,10 @@ def _read(path: str) -> list[dict]:
 
 
 def main(argv: list[str]) -> None:
-    from training.synth import CONTACT_CODES, DEAL_CODES
+    from training.synth import MEASURED
 
     scored, truth = _read(argv[0]), _read(argv[1])
-    table = per_code(truth_codes(truth), found_codes(scored), CONTACT_CODES + DEAL_CODES)
+    table = per_code(truth_codes(truth), found_codes(scored), MEASURED)
     for code, pr in table.items():
         print(f"{code:30s} P={pr.precision:.3f} R={pr.recall:.3f}  tp={pr.tp} fp={pr.fp} fn={pr.fn}")
 

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from faker import Faker
 
 from analyzer.config import get, load_config
+from analyzer.script import load_script
+from training import synth_conversations
 from training import synth_people as sp
 from training.synth_deals import activity, fields_for, pick_stage, stage_history
 
@@ -26,6 +28,8 @@ CONTACT_CODES = ("contact.name.lowercase", "contact.name.not_a_name", "contact.n
                  "contact.email.invalid", "contact.requisites.missing")
 DEAL_CODES = ("deal.field.missing", "deal.close_date.missing", "deal.close_date.overdue",
               "deal.task.none", "deal.task.overdue", "deal.stage.stale")
+SCRIPT_CODES = ("script.step_missing", "script.forbidden", "comms.no_reply")
+MEASURED = CONTACT_CODES + DEAL_CODES + SCRIPT_CODES      # codes the ground truth covers
 OPEN_ONLY = {"deal.close_date.missing", "deal.close_date.overdue", "deal.task.none",
              "deal.task.overdue", "deal.stage.stale"}
 EXCLUSIVE = (("deal.close_date.missing", "deal.close_date.overdue"),
@@ -93,6 +97,7 @@ def make_deal(i: int, seed: int, now: datetime, staff: list[dict], config: dict,
     }
     deal.update(fields_for(rng, deal, config, defects))
     deal.update(activity(rng, now, deal, history, defects, config))
+    defects |= synth_conversations.attach(deal, rng, seed, load_script(config), now)
     return deal, sorted(defects)
 
 

@@ -106,6 +106,13 @@ class DealView:
         return [(c, analyze(c.text, today)) for c in self.deal.comments if c.text.strip()]
 
     @cached_property
+    def thread(self):
+        """The deal's logged conversation against the sales script."""
+        from analyzer.checks.script import thread_of
+
+        return thread_of(self.deal, self.ctx)
+
+    @cached_property
     def comment_findings(self) -> list[Finding]:
         from analyzer.checks.comments import judge
 
@@ -135,8 +142,8 @@ def run_contact(contact: Contact, ctx: Ctx, view: ContactView | None = None) -> 
     return out
 
 
-def run_deal(deal: Deal, ctx: Ctx) -> list[Finding]:
-    view = DealView(deal, ctx)
+def run_deal(deal: Deal, ctx: Ctx, view: DealView | None = None) -> list[Finding]:
+    view = view or DealView(deal, ctx)
     out = run_contact(deal.contact, ctx, view.contact) if deal.contact else []
     for spec in enabled(ctx, "deal"):
         out.extend(_as_list(spec.fn(deal, view, ctx)))
@@ -145,4 +152,4 @@ def run_deal(deal: Deal, ctx: Ctx) -> list[Finding]:
 
 def _load_all() -> None:
     """Import the check modules (registration happens on import)."""
-    from analyzer.checks import comments, contact, deal, funnel, names  # noqa: F401
+    from analyzer.checks import comments, contact, deal, funnel, names, script  # noqa: F401
