@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from analyzer import dates
 from analyzer.comments import word
-from analyzer.matchers import hits
+from analyzer.matchers import Hit, hits
 from analyzer.nlp import TextView, view
 from analyzer.schema import Message
 from analyzer.script import Script
@@ -103,8 +103,9 @@ def score_sentences(parts: list[Sentence], script: Script, first: bool, model=No
     for s in parts:
         if s.scores is not None:
             continue
-        s.step_hits = hits(s.view, script.step_rules, s.keys)
-        s.bad_hits = hits(s.view, script.forbidden_rules, s.keys)
+        both = hits(s.view, script.sentence_rules, s.keys)
+        s.step_hits = [Hit(h.label[5:], h.start, h.end) for h in both if h.label[:5] == "step:"]
+        s.bad_hits = [Hit(h.label[4:], h.start, h.end) for h in both if h.label[:4] == "bad:"]
         s.rule_steps = {h.label for h in s.step_hits} | {h.label for h in s.bad_hits}
         s.scores = model(sentence_features(s, first)) if model else {}
 
@@ -189,8 +190,11 @@ def needs_reply(message: Message, script: Script) -> bool:
     if "?" in message.text:
         return True
     thanks = set(script.reply.get("acknowledgements") or [])
-    keys = [k for s in sentences(message.text) for k in s.keys if k[1][:1].isalpha()]
-    return any(lemma not in thanks and low not in thanks for lemma, low, _ in keys)
+    for t in view(message.text, limit=MAX_CHARS).tokens:
+        if t.is_word and t.lower[:1].isalpha() and t.lower not in thanks \
+                and word(t.lower).lemma not in thanks:
+            return True
+    return False
 
 
 def unanswered(messages: list[Message], script: Script, now: datetime) -> list[Unanswered]:

@@ -24,6 +24,7 @@ class Script:
     step_rules: Rules
     forbidden: dict[str, dict]
     forbidden_rules: Rules
+    sentence_rules: Rules               # both, labels "step:<id>" and "bad:<kind>", one pass
     required: dict
     reply: dict
     hours: Hours
@@ -61,6 +62,9 @@ def _compile(path: str, overrides: str, tz: str) -> Script:
         step_rules=compile_table({k: v.get("patterns") or [] for k, v in steps.items()}),
         forbidden=forbidden,
         forbidden_rules=compile_table({k: v.get("patterns") or [] for k, v in forbidden.items()}),
+        sentence_rules=compile_table(
+            {f"step:{k}": v.get("patterns") or [] for k, v in steps.items()}
+            | {f"bad:{k}": v.get("patterns") or [] for k, v in forbidden.items()}),
         required=table.get("required") or {}, reply=reply,
         hours=Hours.from_config(reply.get("working_hours"), tz))
 
