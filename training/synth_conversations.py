@@ -79,5 +79,34 @@ def attach(deal: dict, rng: random.Random, seed: int, script: Script, now: datet
     start = datetime.fromisoformat(deal["created_at"]) + timedelta(hours=rng.uniform(0.2, 6))
     if start > now - timedelta(days=6):
         start = now - timedelta(days=6)
-    deal["messages"] = retime(conv, start, script, rng)
+    thread = retime(conv, start, script, rng)
+    end = datetime.fromisoformat(thread[-1]["created_at"]) + timedelta(days=5) if thread else start
+    # other logged contact (calls, e-mails) stays outside the thread, so the
+    # thread's replies are exactly the corpus's
+    others = [m for m in deal.get("messages", [])
+              if not start <= datetime.fromisoformat(m["created_at"]) <= end]
+    deal["messages"] = others + thread
+    deal["comments"] = deal.get("comments", []) + _summaries(deal, rng)
     return truth(conv, deal["stage"], script)
+
+
+SUMMARIES = ("Переписка с клиентом: уточнили потребность, отправил предложение, созвон {d}",
+             "Клиент в мессенджере: вопросы по срокам и оплате, ответил, жду решения до {d}",
+             "Обсудили в чате условия, клиент думает, напомню {d}")
+
+
+def _summaries(deal: dict, rng: random.Random) -> list[dict]:
+    """A manager's summary comment after most days of chatting."""
+    days: dict = {}
+    for m in deal["messages"]:
+        if m["direction"] == "out":
+            t = datetime.fromisoformat(m["created_at"])
+            days[t.date()] = max(days.get(t.date(), t), t)
+    out = []
+    for k, last in enumerate(sorted(days.values())):
+        if rng.random() < 0.9:
+            t = last + timedelta(minutes=rng.uniform(5, 60))
+            out.append({"id": f"s{k + 1}", "author_id": deal["manager"]["id"],
+                        "created_at": t.isoformat(timespec="seconds"),
+                        "text": rng.choice(SUMMARIES).format(d=(t + timedelta(days=2)).strftime("%d.%m"))})
+    return out

@@ -12,13 +12,14 @@ BUDGETS = ("до 100 тыс.", "100–300 тыс.", "300–500 тыс.", "до 1
 NEEDS = ("Стеллажи для склада", "Офисная мебель", "Ремонт кровли", "Поставка кабеля",
          "Обучение персонала", "CRM-внедрение", "Грузоперевозки", "Корпоративный тур")
 PAYMENT = ("Безнал, 100% предоплата", "Безнал, 50/50", "Отсрочка 30 дней", "Наличные")
-COMMENTS = (
-    "Звонил, обсудили КП, клиент сравнивает с конкурентами. Перезвонить {d}",
-    "Отправил КП на почту, ЛПР — директор. Созвон {d}",
-    "Встреча в офисе клиента, согласовали спецификацию, договор до {d}",
-    "нд", "Клиент думает", "Выставлен счёт, оплата ожидается до {d}",
-    "Уточнил потребность: бюджет до 300 тыс., срок — конец месяца. Следующий звонок {d}",
+COMMENTS = (  # (text, the logged channel the reported contact went through)
+    ("Звонил, обсудили КП, клиент сравнивает с конкурентами. Перезвонить {d}", "phone"),
+    ("Отправил КП на почту, ЛПР — директор. Созвон {d}", "email"),
+    ("Встреча в офисе клиента, согласовали спецификацию, договор до {d}", None),
+    ("нд", "phone"), ("Клиент думает", None), ("Выставлен счёт, оплата ожидается до {d}", None),
+    ("Уточнил потребность: бюджет до 300 тыс., срок — конец месяца. Следующий звонок {d}", None),
 )
+LOGGED = 0.9          # share of reported calls and e-mails that telephony/mail logged
 TASK_TEXTS = ("Перезвонить по КП", "Отправить договор", "Встреча с ЛПР", "Уточнить оплату",
               "Выставить счёт", "Напомнить о КП")
 DAY = timedelta(days=1)
@@ -135,12 +136,20 @@ def activity(rng, now: datetime, deal: dict, history: list[dict], defects: set[s
              config: dict) -> dict:
     optional = get(config, "deal.close_date_optional_stages", []) or []
     start = history[0]["t"]
-    comments = []
-    for k in range(rng.randint(0, 4)):
-        t = start + (now - start) * rng.uniform(0, 1)
+    # most stage moves get a comment within hours; a few comments fall anywhere
+    moments = [h["t"] + timedelta(hours=rng.uniform(0.1, 6)) for h in history[1:]
+               if rng.random() < 0.9]
+    moments += [start + (now - start) * rng.uniform(0, 1) for _ in range(rng.randint(0, 2))]
+    comments, logged = [], []
+    for k, t in enumerate(sorted(m for m in moments if m < now)):
         date = (t + DAY * rng.randint(1, 7)).strftime("%d.%m")
+        text, channel = rng.choice(COMMENTS)
         comments.append({"id": f"n{k + 1}", "author_id": deal["manager"]["id"],
-                         "created_at": t.isoformat(), "text": rng.choice(COMMENTS).format(d=date)})
+                         "created_at": t.isoformat(timespec="seconds"), "text": text.format(d=date)})
+        if channel and rng.random() < LOGGED:
+            logged.append({"id": f"l{k + 1}", "channel": channel, "direction": "out",
+                           "created_at": (t - timedelta(minutes=rng.uniform(1, 30)))
+                           .isoformat(timespec="seconds"), "text": ""})
     return {"expected_close_date": _close_date(rng, now, deal, defects, optional),
             "tasks": _tasks(rng, now, history, deal, defects), "comments": comments,
-            "messages": []}
+            "messages": logged}
