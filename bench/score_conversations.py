@@ -64,7 +64,7 @@ def main() -> None:
     batch = [Deal.model_validate(d) for d in deals(threads(opts.deals))]
     ctx = make_ctx(datetime(2026, 11, 28, 12, tzinfo=MSK), config)
     rates = []
-    for run in range(3):           # run 1 starts with cold word caches; this VM is noisy
+    for _ in range(3):             # run 1 starts with cold word caches; this VM is noisy
         started = time.perf_counter()
         findings = sum(len(audit_deal(d, ctx).findings) for d in batch)
         rates.append(len(batch) / (time.perf_counter() - started))
