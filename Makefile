@@ -30,10 +30,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/score_deals.py
 	$(PY) bench/score_comments.py
+	$(PY) bench/score_conversations.py
 
 models: $(STAMP)
 	$(PY) -m training.train_nickname
 	$(PY) -m training.train_comments
+	$(PY) -m training.train_steps
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache .ruff_cache
