@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
 from analyzer import checks, phones
@@ -39,25 +40,63 @@ def direction_scores(findings: list[Finding], ctx: Ctx) -> dict[str, float]:
     return {d: round(math.exp(-p), 4) for d, p in penalty.items()}
 
 
-def severity_risk(findings: list[Finding], ctx: Ctx) -> float:
-    """Interim risk until the trained risk model (issue 5): the chance that at
-    least one finding is a real defect, each severity weight read as a probability."""
-    weights = ctx.cfg("scoring.severity_weight", {}) or {}
-    keep = 1.0
-    for f in findings:
-        keep *= 1.0 - min(0.95, float(weights.get(f.severity, 0.0)))
-    return round(1.0 - keep, 4)
+RISK_SENTINEL = -1.0      # batch lines carry this until the main process sets the risk
 
 
-def audit_deal(deal: Deal, ctx: Ctx) -> DealReport:
+@dataclass(frozen=True, slots=True)
+class ScoredLine:
+    """A batch worker's result: the JSON line with a risk placeholder, and what
+    the main process needs to set it (the manager's rate is known only there)."""
+
+    json: str
+    logit: float
+    manager_id: str | None
+    severe: bool
+
+    def finish(self, rates) -> str:
+        from models import risk
+
+        p = risk.model().probability(self.logit, rates.get(self.manager_id))
+        rates.update(self.manager_id, self.severe)
+        return self.json.replace(f'"risk":{RISK_SENTINEL}', f'"risk":{p:.4f}', 1)
+
+
+def assess(deal: Deal, ctx: Ctx) -> tuple[list[Finding], dict[str, float], dict[str, float]]:
+    """(findings, direction scores, risk features) of one deal."""
+    from models import risk
+
     view = checks.DealView(deal, ctx)
     findings = checks.run_deal(deal, ctx, view)
     scores = direction_scores(findings, ctx)
     if "thread" in view.__dict__:        # the script checks ran: their share of steps counts
         scores["scripts"] = round(scores["scripts"] * view.thread.score(deal.stage), 4)
+    return findings, scores, risk.features(deal, findings, scores, ctx.now)
+
+
+def active_days(deal: Deal, ctx: Ctx) -> list[str]:
+    """Local dates on which anything happened in the deal (for daily samples)."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(ctx.cfg("timezone", "Europe/Moscow"))
+    stamps = [deal.created_at, deal.stage_entered_at, deal.closed_at]
+    stamps += [c.created_at for c in deal.comments] + [m.created_at for m in deal.messages]
+    stamps += [s.entered_at for s in deal.stage_history]
+    stamps += [t.completed_at for t in deal.tasks] + [t.created_at for t in deal.tasks]
+    return sorted({t.astimezone(tz).date().isoformat() for t in stamps
+                   if t is not None and t <= ctx.now})
+
+
+def audit_deal(deal: Deal, ctx: Ctx, manager_rate: float | None = None) -> DealReport:
+    """The deal's report; its risk uses `manager_rate` (the prior if unknown)."""
+    from models import risk
+
+    findings, scores, feats = assess(deal, ctx)
+    model = risk.model()
+    p = model.probability(model.logit(feats),
+                          risk.PRIOR_RATE if manager_rate is None else manager_rate)
     return DealReport(deal_id=deal.id, manager_id=deal.manager_id, created_at=deal.created_at,
-                      status=deal.status, risk=severity_risk(findings, ctx),
-                      scores=scores, findings=findings)
+                      status=deal.status, risk=round(p, 4), scores=scores, findings=findings,
+                      active_on=active_days(deal, ctx))
 
 
 def normalized_contact(contact: Contact, view: ContactView, ctx: Ctx) -> NormalizedContact:
@@ -93,11 +132,19 @@ class DealScorer:
             self._ctx = Ctx(now=self.now, config=self.config, stage_norms=self.norms)
         return self._ctx
 
-    def __call__(self, obj: dict) -> DealReport | str:
+    def __call__(self, obj: dict) -> DealReport | ScoredLine:
         from analyzer.batch import validate
+        from models import risk
 
-        report = audit_deal(validate(Deal, obj), self.ctx)
-        return report.model_dump_json() if self.as_json else report
+        deal = validate(Deal, obj)
+        if not self.as_json:
+            return audit_deal(deal, self.ctx)
+        findings, scores, feats = assess(deal, self.ctx)
+        report = DealReport(deal_id=deal.id, manager_id=deal.manager_id,
+                            created_at=deal.created_at, status=deal.status, risk=RISK_SENTINEL,
+                            scores=scores, findings=findings, active_on=active_days(deal, self.ctx))
+        return ScoredLine(report.model_dump_json(), risk.model().logit(feats), deal.manager_id,
+                          risk.severe(findings))
 
 
 class ContactChecker(DealScorer):

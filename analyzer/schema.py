@@ -200,6 +200,7 @@ class DealReport(BaseModel):
     risk: float
     scores: dict[str, float]
     findings: list[Finding]
+    active_on: list[str] = Field(default_factory=list)   # local dates with any activity
 
 
 class CommentIn(_In):

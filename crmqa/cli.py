@@ -74,8 +74,12 @@ def run_batch(fn, path: str, output: str | None, jobs: int, errors_file: str | N
     """Stream `path` through `fn` into `output`; returns the exit code."""
     if _same_file(path, output):
         raise InputError("the output file is the input file; choose another -o")
+    from analyzer.audit import ScoredLine
+    from models.risk import ManagerRates
+
     errors: list[LineError] = []
     total = 0
+    rates = ManagerRates()
     with open_input(path) as (stream, size), open_output(output) as out, \
             progress(sys.stderr.isatty()) as bar:
         task = bar.add_task(label, total=size)
@@ -84,6 +88,8 @@ def run_batch(fn, path: str, output: str | None, jobs: int, errors_file: str | N
             total += 1
             if isinstance(result, LineError):
                 errors.append(result)
+            elif isinstance(result, ScoredLine):
+                out.write(result.finish(rates) + "\n")
             else:
                 out.write((result if isinstance(result, str) else result.model_dump_json()) + "\n")
             bar.update(task, completed=counted.bytes)
