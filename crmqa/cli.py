@@ -182,6 +182,44 @@ def comments(
 
 
 @app.command()
+def sample(
+    input: Annotated[str, typer.Argument(help="`crmqa score` output, JSON Lines, or -.")],
+    role: Annotated[str, typer.Option(help="qa | supervisor | head")] = "qa",
+    date: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD (default: today).")] = None,
+    rate: Annotated[float | None, typer.Option(min=0, max=1, help="Quota share of the "
+                                               "period's deals (default: the role's).")] = None,
+    seed: Annotated[int, typer.Option(help="Same seed, same sample.")] = 0,
+    output: Output = None,
+    summary: Annotated[str | None, typer.Option(help="Write the estimates here (JSON).")] = None,
+    config: Config = None,
+) -> None:
+    """Draw a risk-weighted audit sample for a role, with population estimates."""
+    from datetime import date as Date
+
+    from crmqa import sample as sampler
+
+    with reported():
+        cfg = load_config(config)
+        try:
+            day = Date.fromisoformat(date) if date else parse_now(None, cfg).date()
+            sampling_role = role.strip().lower()
+        except ValueError:
+            raise InputError(f"--date: not YYYY-MM-DD: {date!r}") from None
+        with open_input(input) as (stream, _):
+            try:
+                lines, summ, errors = sampler.run(stream, sampling_role, day, cfg, rate, seed)
+            except ValueError as exc:
+                raise InputError(str(exc)) from None
+        for n, reason in errors[:20]:
+            print(f"строка {n}: {reason}", file=sys.stderr)
+        with open_output(output) as out:
+            sampler.write(lines, out)
+        if summary:
+            with open_output(summary) as fh:
+                fh.write(json.dumps(summ, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
 def synth(
     deals: Annotated[int, typer.Option("--deals", "-n", min=1, help="How many deals.")] = 1000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,

@@ -75,7 +75,8 @@ def iso(t: datetime) -> str:
 
 
 def make_deal(i: int, seed: int, now: datetime, staff: list[dict], config: dict,
-              rates: dict[str, float], fake: Faker) -> tuple[dict, list[str]]:
+              rates: dict[str, float], fake: Faker,
+              conversations: float = 0.5) -> tuple[dict, list[str]]:
     rng = random.Random(f"{seed}:{i}")
     fake.seed_instance(rng.randrange(2**31))
     manager = rng.choice(staff)
@@ -97,18 +98,19 @@ def make_deal(i: int, seed: int, now: datetime, staff: list[dict], config: dict,
     }
     deal.update(fields_for(rng, deal, config, defects))
     deal.update(activity(rng, now, deal, history, defects, config))
-    defects |= synth_conversations.attach(deal, rng, seed, load_script(config), now)
+    defects |= synth_conversations.attach(deal, rng, seed, load_script(config), now, conversations)
     return deal, sorted(defects)
 
 
 def generate(n: int, seed: int = 0, now: datetime | None = None,
-             rates: dict[str, float] | None = None,
-             config: dict | None = None) -> Iterator[tuple[dict, list[str]]]:
-    """`n` deals with their injected defect codes."""
+             rates: dict[str, float] | None = None, config: dict | None = None,
+             conversations: float = 0.5) -> Iterator[tuple[dict, list[str]]]:
+    """`n` deals with their injected defect codes; `conversations` is the share
+    of deals with a logged messenger/e-mail thread."""
     now = now or default_now()
     config = config or load_config()
     rates = rates or {}
     staff = managers(n, seed)
     fake = Faker("ru_RU")
     for i in range(n):
-        yield make_deal(i, seed, now, staff, config, rates, fake)
+        yield make_deal(i, seed, now, staff, config, rates, fake, conversations)

@@ -71,9 +71,10 @@ def truth(conv: dict, stage: str, script: Script) -> set[str]:
     return codes
 
 
-def attach(deal: dict, rng: random.Random, seed: int, script: Script, now: datetime) -> set[str]:
-    """Give the deal a thread (about half of deals get one); its truth codes."""
-    if rng.random() > 0.5:
+def attach(deal: dict, rng: random.Random, seed: int, script: Script, now: datetime,
+           share: float = 0.5) -> set[str]:
+    """Give the deal a thread (a `share` of deals get one); its truth codes."""
+    if rng.random() > share:
         return set()
     conv = rng.choice(pool(seed))
     start = datetime.fromisoformat(deal["created_at"]) + timedelta(hours=rng.uniform(0.2, 6))
