@@ -62,14 +62,33 @@ class Population:
     names: dict[str, int] = field(default_factory=dict)
 
     def bit(self, name: str) -> int:
-        return 1 << self.names.setdefault(name, len(self.names))
+        k = self.names.get(name)
+        if k is None:
+            k = self.names[name] = len(self.names)
+        return 1 << k
+
+    @classmethod
+    def with_labels(cls, names: list[str]) -> Population:
+        """An empty population whose label bits are fixed in advance, so parts
+        built in parallel can be joined."""
+        return cls(names={n: k for k, n in enumerate(names)})
+
+    def extend(self, other: Population) -> None:
+        if other.names != self.names:
+            raise ValueError("populations with different label bits")
+        for attr in ("ids", "managers", "risk", "labels", "severe"):
+            getattr(self, attr).extend(getattr(other, attr))
 
     def add(self, deal_id: str, manager: str | None, risk: float, labels: set[str],
             severe: int = 0) -> None:
+        self.add_mask(deal_id, manager, risk, sum(self.bit(x) for x in labels), severe)
+
+    def add_mask(self, deal_id: str, manager: str | None, risk: float, mask: int,
+                 severe: int = 0) -> None:
         self.ids.append(deal_id)
         self.managers.append(manager or "—")
-        self.risk.append(float(risk))
-        self.labels.append(sum(self.bit(x) for x in labels))
+        self.risk.append(risk)
+        self.labels.append(mask)
         self.severe.append(severe)
 
     def __len__(self) -> int:
@@ -140,14 +159,23 @@ def draw(pop: Population, quota: float, seed: int, floor: float = 0.02, explore:
     return Draw(systematic(pi, order, rng), pi, pop)
 
 
-def estimate(d: Draw, bit: int) -> tuple[float, tuple[float, float]]:
+def chosen_labels(d: Draw) -> np.ndarray:
+    """The drawn deals' label masks, in selection order."""
+    labels = d.population.labels
+    return np.fromiter((labels[i] for i in d.chosen), dtype=np.int64, count=len(d.chosen))
+
+
+def estimate(d: Draw, bit: int, labels: np.ndarray | None = None
+             ) -> tuple[float, tuple[float, float]]:
     """HT estimate of the population share with label `bit`, and a 95% interval."""
     n, size = len(d.chosen), len(d.population)
     if n == 0 or size == 0:
         return 0.0, (0.0, 1.0)
-    labels = np.asarray(d.population.labels, dtype=np.int64)[d.chosen]
+    labels = chosen_labels(d) if labels is None else labels
     z = ((labels & bit) > 0) / d.pi[d.chosen]
     total = float(z.sum())
+    if total == 0.0:                  # none drawn: the "rule of three" upper bound
+        return 0.0, (0.0, min(1.0, 3.0 / n))
     if n > 1:
         var = n / (2 * (n - 1)) * float(np.sum(np.diff(z) ** 2))
     else:

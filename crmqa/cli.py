@@ -206,8 +206,9 @@ def sample(
         except ValueError:
             raise InputError(f"--date: not YYYY-MM-DD: {date!r}") from None
         with open_input(input) as (stream, _):
+            source = stream if input == "-" else input
             try:
-                lines, summ, errors = sampler.run(stream, sampling_role, day, cfg, rate, seed)
+                lines, summ, errors = sampler.run(source, sampling_role, day, cfg, rate, seed)
             except ValueError as exc:
                 raise InputError(str(exc)) from None
         for n, reason in errors[:20]:
