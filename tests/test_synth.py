@@ -60,8 +60,10 @@ def test_names_have_the_right_gender(crm):
 
 def test_defects_are_injected_at_their_rate(crm):
     counts = Counter(c for _, codes in crm for c in codes)
+    grabbed = {"deal.task.none", "deal.stage.stale"}      # also every lead a cherry-picker leaves
     for code in CONTACT_CODES + DEAL_CODES:
-        assert 0.02 * len(crm) < counts[code] < 0.12 * len(crm), code
+        top = 0.25 if code in grabbed else 0.12
+        assert 0.02 * len(crm) < counts[code] < top * len(crm), code
 
 
 def test_every_injected_defect_is_found(crm):

@@ -49,8 +49,15 @@ def managers(n_deals: int, seed: int) -> list[dict]:
     count = max(6, n_deals // 170)
     teams = max(2, count // 6)
     rng = random.Random(seed)
+    pickers = set(rng.sample(range(count), 1 + count // 8))
     return [{"id": f"m{i + 1}", "name": fake.name(), "team": f"Группа {i % teams + 1}",
-             "care": round(rng.uniform(0.4, 1.8), 2)} for i in range(count)]
+             "care": round(rng.uniform(0.4, 1.8), 2), "cherry": i in pickers}
+            for i in range(count)]
+
+
+def cherry_pickers(n_deals: int, seed: int) -> set[str]:
+    """Managers of a synthetic CRM who grab leads and work only the large ones."""
+    return {m["id"] for m in managers(n_deals, seed) if m["cherry"]}
 
 
 def draw_defects(rng: random.Random, rates: dict[str, float], care: float = 1.0) -> set[str]:
@@ -81,9 +88,13 @@ def make_deal(i: int, seed: int, now: datetime, staff: list[dict], config: dict,
     fake.seed_instance(rng.randrange(2**31))
     manager = rng.choice(staff)
     defects = draw_defects(rng, rates, manager["care"])
+    idle = manager["cherry"] and rng.random() < 0.45       # a grabbed lead left untouched
+    if idle:
+        defects = (defects - {"deal.close_date.missing", "deal.task.overdue"}) \
+            | {"deal.task.none", "deal.stage.stale"}
     status = _status(rng, defects)
     order = list(get(config, "deal.stages.*", []))
-    stage = pick_stage(rng, order, status, defects)
+    stage = order[0] if idle else pick_stage(rng, order, status, defects)
     history, hold, docs, defects = stage_history(rng, now, stage, order, status, defects, config)
     contact, defects = sp.contact(rng, fake, defects, i)
     deal = {
@@ -98,6 +109,11 @@ def make_deal(i: int, seed: int, now: datetime, staff: list[dict], config: dict,
     }
     deal.update(fields_for(rng, deal, config, defects))
     deal.update(activity(rng, now, deal, history, defects, config))
+    if idle:
+        deal.update(amount=float(rng.randrange(20, 80) * 1000), comments=[], messages=[], tasks=[])
+        return deal, sorted(defects)
+    if manager["cherry"]:
+        deal["amount"] = float(rng.randrange(500, 3000) * 1000)
     defects |= synth_conversations.attach(deal, rng, seed, load_script(config), now, conversations)
     return deal, sorted(defects)
 

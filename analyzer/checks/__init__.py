@@ -21,7 +21,7 @@ from typing import Any, Literal
 from analyzer.config import get
 from analyzer.schema import Contact, Deal, Finding
 
-Scope = Literal["contact", "deal"]
+Scope = Literal["contact", "deal", "manager"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +150,22 @@ def run_deal(deal: Deal, ctx: Ctx, view: DealView | None = None) -> list[Finding
     return out
 
 
+def run_manager(manager, ctx: Ctx) -> list[Finding]:
+    """Manager-scope checks over one manager's deals (analyzer/analytics.py)."""
+    out: list[Finding] = []
+    for spec in enabled(ctx, "manager"):
+        out.extend(_as_list(spec.fn(manager, None, ctx)))
+    return out
+
+
 def _load_all() -> None:
     """Import the check modules (registration happens on import)."""
-    from analyzer.checks import comments, contact, deal, funnel, names, script  # noqa: F401
+    from analyzer.checks import (  # noqa: F401
+        comments,
+        contact,
+        deal,
+        funnel,
+        managers,
+        names,
+        script,
+    )
