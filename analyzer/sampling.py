@@ -19,6 +19,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from analyzer.ru import plural
+
 ROLES = {
     "qa": {"directions": ["scripts", "skills", "attentiveness"], "rate": 0.10, "period": "month"},
     "supervisor": {"directions": ["attentiveness", "skills", "analytics"], "rate": 0.10,
@@ -185,12 +187,6 @@ def estimate(d: Draw, bit: int, labels: np.ndarray | None = None
     return value, (max(0.0, value - half), min(1.0, value + half))
 
 
-def _plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    return few if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else many
-
-
 def reason(pop: Population, i: int, pi: float, floor: float, forced: bool) -> str:
     """Why a deal is in the sample, in Russian, for the auditor."""
     critical, major = divmod(pop.severe[i], 256)
@@ -198,12 +194,12 @@ def reason(pop: Population, i: int, pi: float, floor: float, forced: bool) -> st
         return "случайная проверка"
     parts = []
     if critical:
-        parts.append(f"{critical} {_plural(critical, 'критичное', 'критичных', 'критичных')}")
+        parts.append(f"{critical} {plural(critical, 'критичное', 'критичных', 'критичных')}")
     if major:
-        parts.append(f"{major} {_plural(major, 'значимое', 'значимых', 'значимых')}")
+        parts.append(f"{major} {plural(major, 'значимое', 'значимых', 'значимых')}")
     if parts:
         total = critical + major
-        noun = _plural(total, "замечание", "замечания", "замечаний")
+        noun = plural(total, "замечание", "замечания", "замечаний")
         return f"высокий риск ({pop.risk[i]:.2f}): " + " и ".join(parts) + f" {noun}"
     if forced:
         return "контроль каждого менеджера за день"

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
-from analyzer.batch import LineError, default_jobs, run
+from analyzer.batch import LineError, default_jobs, load_object, run
 from analyzer.config import ConfigError, get, load_config
 from crmqa.io import (
     Counted,
@@ -261,6 +261,40 @@ def demo(
     from crmqa.demo import run_demo
 
     run_demo(deals=deals, out_dir=out, seed=seed)
+
+
+@app.command("report")
+def report_cmd(
+    input: Annotated[str, typer.Argument(help="Canonical deals, JSON Lines.")],
+    output: Annotated[str, typer.Option("-o", "--output", help="The HTML file.")] = "report.html",
+    now: Annotated[str | None, typer.Option(help="Audit time, ISO 8601 (default: now).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of today's samples.")] = 0,
+    config: Config = None,
+) -> None:
+    """Score deals and write the department head's HTML report (self-contained)."""
+    from pathlib import Path
+
+    from analyzer.batch import validate
+    from analyzer.schema import Deal
+    from crmqa.demo import build_report
+
+    with reported():
+        cfg = _ready(config)
+        errors: list[LineError] = []
+        raw = []
+        with open_input(input) as (stream, _):
+            for n, line in lines_of(stream):
+                try:
+                    obj = load_object(line)
+                    validate(Deal, obj)
+                    raw.append(obj)
+                except ValueError as exc:
+                    errors.append(LineError(n, str(exc)))
+        report_errors(errors, len(raw) + len(errors), None)
+        if not raw:
+            raise InputError("no usable deals")
+        *_, html = build_report(raw, parse_now(now, cfg), cfg, seed, None, Path(output))
+    print(html.resolve())
 
 
 def main() -> None:

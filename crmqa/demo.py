@@ -2,33 +2,38 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from analyzer.audit import DealScorer
+from analyzer.audit import DealScorer, make_ctx
 from analyzer.batch import LineError, default_jobs, run
 from analyzer.config import load_config
 from analyzer.norms import collect, effective
-from analyzer.schema import Deal
+from analyzer.schema import Deal, DealReport
 from api.store import Store
-from crmqa import report
+from crmqa import headreport, report
 from crmqa.summary import summarize
+from models.risk import ManagerRates
 from training.evaluate import per_code
 from training.synth import MEASURED, default_now, generate
 
 console = Console(width=110)
 
 
-def _score(store: Store, scorer: DealScorer) -> list:
-    lines = ((i, d) for i, d in enumerate(store.deals(), 1))
-    results = list(run(scorer, lines, jobs=min(default_jobs(), 2), chunk=200))
-    bad = [r for r in results if isinstance(r, LineError)]
-    for err in bad:
-        console.print(f"[red]{err.render()}[/red]")
-    return [r for r in results if not isinstance(r, LineError)]
+def score_all(deals: list[dict], scorer: DealScorer) -> list[DealReport]:
+    """Score like `crmqa score`: risks set in input order with the managers' rates."""
+    rates = ManagerRates()
+    out = []
+    for r in run(scorer, enumerate(deals, 1), jobs=min(default_jobs(), 2), chunk=200):
+        if isinstance(r, LineError):
+            console.print(f"[red]{r.render()}[/red]")
+        else:
+            out.append(DealReport.model_validate_json(r.finish(rates)))
+    return out
 
 
 def _print_summary(summary, quality) -> None:
@@ -49,6 +54,42 @@ def _print_summary(summary, quality) -> None:
     console.print(managers)
 
 
+def build_report(raw: list[dict], now, config: dict, seed: int, quality: dict | None,
+                 out_path: Path, store: Store | None = None):
+    """Score deals, draw today's samples, write the head's HTML report."""
+    deals = [Deal.model_validate(d) for d in raw]
+    norms = effective(config, collect(deals))
+    reports = score_all(raw, DealScorer(now, config, norms, as_json=True))
+    if store is not None:
+        store.put_reports(reports, now)
+        rows = store.reports()
+    else:
+        rows = [{"manager_id": r.manager_id, "manager_name": d.manager.name if d.manager else None,
+                 "team": d.manager.team if d.manager else None, "deal_id": r.deal_id,
+                 "status": r.status, "risk": r.risk, "scores": r.scores,
+                 "findings": [f.model_dump(exclude_none=True) for f in r.findings]}
+                for r, d in zip(reports, deals, strict=True)]
+    if quality is not None:
+        found = {r["deal_id"]: {f["code"] for f in r["findings"]} for r in rows}
+        quality = per_code(quality, found, MEASURED)
+    summary = summarize(rows)
+    ctx = make_ctx(now, config, collect(deals))
+    head = headreport.build(deals, [json.loads(r.model_dump_json()) for r in reports], ctx, seed)
+    html = report.write(out_path, report.render(summary, now.isoformat(), quality, head))
+    return summary, quality or {}, head, html
+
+
+def _print_samples(head) -> None:
+    for role, title in (("qa", "ОКК"), ("supervisor", "руководитель группы"),
+                        ("head", "руководитель отдела")):
+        sm = head.samples[role]["summary"]
+        console.print(f"Выборка «{title}» на {sm['date']}: {sm['sample_size']} из "
+                      f"{sm['population']} сделок периода {sm['period'][0]} — {sm['period'][1]}")
+    picked = [f for m in head.managers for f in m.findings]
+    for f in picked:
+        console.print(f"[yellow]{f.entity_id}: {f.message}[/yellow]")
+
+
 def run_demo(deals: int = 2000, out_dir: str = "out/demo", seed: int = 7) -> Path:
     started = time.perf_counter()
     out = Path(out_dir)
@@ -61,15 +102,9 @@ def run_demo(deals: int = 2000, out_dir: str = "out/demo", seed: int = 7) -> Pat
     for position, reason in rejected:
         console.print(f"[red]сделка {position}: {reason}[/red]")
     console.print(f"Синтетическая CRM: {deals} сделок в {store.url}")
-    config = load_config()
-    norms = effective(config, collect(Deal.model_validate(d) for d in store.deals()))
-    reports = _score(store, DealScorer(now, config, norms))
-    store.put_reports(reports, now)
-    rows = store.reports()
-    found = {r["deal_id"]: {f["code"] for f in r["findings"]} for r in rows}
-    quality = per_code(truth, found, MEASURED)
-    summary = summarize(rows)
+    summary, quality, head, html = build_report(list(store.deals()), now, load_config(), seed,
+                                                truth, out / "report.html", store)
     _print_summary(summary, quality)
-    html = report.write(out / "report.html", report.render(summary, now.isoformat(), quality))
+    _print_samples(head)
     console.print(f"Отчёт: {html.resolve()}  ({time.perf_counter() - started:.1f} с)")
     return html

@@ -26,7 +26,7 @@ def _pct(n: int, total: int) -> str:
     return f"{100 * n / total:.1f}%" if total else "—"
 
 
-def render(summary: Summary, now: str, quality: dict | None = None) -> str:
+def render(summary: Summary, now: str, quality: dict | None = None, head=None) -> str:
     from importlib.metadata import version
 
     _load_all()
@@ -34,7 +34,7 @@ def render(summary: Summary, now: str, quality: dict | None = None) -> str:
     directions = {c: DIRECTION_NAMES[s.direction] for c, s in CHECKS.items()}
     return env.get_template("report.html").render(
         s=summary, now=now, version=version("crmqa"), pct=_pct, titles=code_titles(),
-        directions=directions, dir_names=DIRECTION_NAMES, quality=quality)
+        directions=directions, dir_names=DIRECTION_NAMES, quality=quality, head=head)
 
 
 def write(path: Path, html: str) -> Path:

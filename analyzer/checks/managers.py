@@ -8,6 +8,7 @@ from datetime import timedelta
 from statistics import mean
 
 from analyzer.checks import Ctx, check, finding
+from analyzer.ru import plural
 from analyzer.schema import Deal
 
 DAY = timedelta(days=1)
@@ -63,7 +64,8 @@ def cherry_picking(m: ManagerView, view, ctx: Ctx):
     return finding(
         "manager.cherry_picking", entity_id=m.manager_id, score=round(share, 3),
         evidence=f"{len(idle)} из {len(taken)}",
-        message=f"Менеджер взял {len(taken)} лидов за {ctx.cfg('analytics.window_days', 14)} дн., "
+        message=f"Менеджер взял {len(taken)} {plural(len(taken), 'лид', 'лида', 'лидов')} за "
+                f"{ctx.cfg('analytics.window_days', 14)} дн., "
                 f"{len(idle)} ({share:.0%}) без единого действия, а работает с крупными: "
                 f"средний бюджет {_rub(big)} против {_rub(small)} у брошенных")
 
