@@ -64,7 +64,8 @@ def _estimates_chart(summary: dict) -> str:
     names = [d for d in DIRECTIONS if d in est]
     codes = sorted((k for k in est if "." in k), key=lambda k: -est[k]["value"])[:10]
     names += [c for c in codes if est[c]["value"] > 0]
-    return charts.estimates(names, [est[n]["value"] for n in names],
+    labels = [charts.DIRECTION_NAMES.get(n, n) for n in names]
+    return charts.estimates(labels, [est[n]["value"] for n in names],
                             [est[n]["ci95"][0] for n in names], [est[n]["ci95"][1] for n in names])
 
 
