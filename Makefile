@@ -31,11 +31,13 @@ bench: $(STAMP)
 	$(PY) bench/score_deals.py
 	$(PY) bench/score_comments.py
 	$(PY) bench/score_conversations.py
+	$(PY) bench/sample.py
 
 models: $(STAMP)
 	$(PY) -m training.train_nickname
 	$(PY) -m training.train_comments
 	$(PY) -m training.train_steps
+	$(PY) -m training.train_risk
 
 clean:
 	rm -rf $(VENV) out var .pytest_cache .ruff_cache
