@@ -31,21 +31,22 @@ def merge(base: dict, override: dict) -> dict:
     return out
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path, what: str = "config") -> dict:
+    """A YAML mapping from `path`, or a ConfigError naming `what` it was."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read config {path}: {exc}") from exc
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
     if not isinstance(data, dict):
-        raise ConfigError(f"config {path} must be a mapping at the top level")
+        raise ConfigError(f"{what} {path} must be a mapping at the top level")
     return data
 
 
 @lru_cache(maxsize=8)
 def _load(path: str | None) -> dict:
-    cfg = _read_yaml(DEFAULT_CONFIG)
+    cfg = read_yaml(DEFAULT_CONFIG)
     if path:
-        cfg = merge(cfg, _read_yaml(Path(path)))
+        cfg = merge(cfg, read_yaml(Path(path)))
     return cfg
 
 

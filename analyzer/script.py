@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from analyzer.config import DATA_DIR, ConfigError, get, merge
+from analyzer.config import DATA_DIR, get, merge, read_yaml
 from analyzer.matchers import Rules, compile_table
 from analyzer.worktime import Hours
 
@@ -41,19 +39,9 @@ class Script:
         return [s for s in steps if s in self.steps]
 
 
-def _read(path: str | Path) -> dict:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read script {path}: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"script {path} must be a mapping")
-    return data
-
-
 @lru_cache(maxsize=8)
 def _compile(path: str, overrides: str, tz: str) -> Script:
-    table = merge(_read(path), json.loads(overrides))
+    table = merge(read_yaml(Path(path), "script"), json.loads(overrides))
     steps = table.get("steps") or {}
     forbidden = table.get("forbidden") or {}
     reply = table.get("reply") or {}
