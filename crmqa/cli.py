@@ -263,6 +263,25 @@ def demo(
     run_demo(deals=deals, out_dir=out, seed=seed)
 
 
+models_app = typer.Typer(help="Versioned model artifacts.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list(
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON array (CONTRACT §3).")] = False,
+) -> None:
+    """Every model artifact: name, version, status, path, sha256, metrics."""
+    from models.store import manifests
+
+    rows = [m.public() for m in manifests()]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        print(f"{r['name']:14s} v{r['version']:<3d} {r['status']:9s} {r['path']}  {r['sha256'][:12]}")
+
+
 @app.command("report")
 def report_cmd(
     input: Annotated[str, typer.Argument(help="Canonical deals, JSON Lines.")],

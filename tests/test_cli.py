@@ -84,3 +84,14 @@ def test_comments_command_jsonl_and_csv(tmp_path):
                         encoding="utf-8")
     res_csv = crmqa("comments", str(csv_file))
     assert res_csv.returncode == 0 and res_csv.stdout == res.stdout
+
+
+def test_models_list_json_follows_the_contract():
+    res = crmqa("models", "list", "--json")
+    assert res.returncode == 0, res.stderr
+    rows = json.loads(res.stdout)
+    names = {r["name"] for r in rows if r["status"] == "active"}
+    assert {"nickname", "completeness", "off_channel", "disrespect", "steps", "risk"} <= names
+    for r in rows:
+        assert set(r) == {"name", "version", "status", "path", "sha256", "metrics"}
+        assert r["path"].startswith("models/artifacts/") and len(r["sha256"]) == 64
