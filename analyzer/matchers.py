@@ -72,19 +72,29 @@ def rules(name: str) -> Rules:
     return compile_table(table)
 
 
+def _expansions(steps: tuple[Step, ...]) -> list[tuple[Step, ...]]:
+    """Every fixed-length pattern an optional-step pattern stands for (each
+    optional step kept or left out): matching then needs no backtracking."""
+    out: list[tuple[Step, ...]] = [()]
+    for step in steps:
+        fixed = Step(step.attr, step.values, False)
+        out = [p + (fixed,) for p in out] + (out if step.optional else [])
+    return [p for p in out if p]
+
+
 def compile_table(table: dict[str, list]) -> Rules:
     """Rules from {label: [pattern, …]} (the script's steps, a patterns file)."""
     by_first: dict[tuple[str, str], list] = defaultdict(list)
     anywhere = []
     for label, patterns in table.items():
         for pattern in patterns:
-            steps = tuple(_step(s) for s in pattern)
-            first = steps[0]
-            if first.attr is None or first.optional:
-                anywhere.append((label, steps))
-            else:
-                for value in first.values:
-                    by_first[(first.attr, value)].append((label, steps))
+            for steps in _expansions(tuple(_step(s) for s in pattern)):
+                first = steps[0]
+                if first.attr is None:
+                    anywhere.append((label, steps))
+                else:
+                    for value in first.values:
+                        by_first[(first.attr, value)].append((label, steps))
     labels = set(table)
     vetoes = frozenset(x for x in labels
                        if x.startswith("not_") and (x[4:] in labels or x == "not_any"))
@@ -129,8 +139,18 @@ def _split(r: Rules) -> tuple[dict, dict, dict]:
     return parts
 
 
+@lru_cache(maxsize=8192)
+def _plan(steps: tuple[Step, ...]) -> tuple[tuple[int, frozenset[str]], ...] | None:
+    """A fixed pattern as (attribute index or -1 for any token, values) pairs
+    after its first step (which the index already matched); None: `_extend`."""
+    if any(s.optional for s in steps) or steps[0].attr is None:
+        return None
+    return tuple((ATTRS.index(s.attr) if s.attr else -1, s.values) for s in steps[1:])
+
+
 def _raw(toks: list, r: Rules) -> list[Hit]:
     out = []
+    size = len(toks)
     by_lemma, by_lower, by_text = _split(r)
     for i, (lemma, low, text) in enumerate(toks):
         candidates = by_lemma.get(lemma, ())
@@ -141,8 +161,15 @@ def _raw(toks: list, r: Rules) -> list[Hit]:
         if r.anywhere:
             candidates = [*candidates, *r.anywhere]
         for label, steps in candidates:
-            end = _extend(steps, toks, i)
-            if end is not None and end > i:
+            plan = _plan(steps)
+            if plan is None:
+                end = _extend(steps, toks, i)
+                if end is not None and end > i:
+                    out.append(Hit(label, i, end))
+                continue
+            end = i + 1 + len(plan)
+            if end <= size and all(a < 0 or toks[i + 1 + k][a] in vals
+                                   for k, (a, vals) in enumerate(plan)):
                 out.append(Hit(label, i, end))
     return out
 
