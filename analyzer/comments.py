@@ -84,6 +84,7 @@ class Word:
     result: bool
     next_step: bool
     feats: tuple[str, ...]
+    insult: bool              # may take part in an insult-lexicon hit
 
 
 @lru_cache(maxsize=131_072)
@@ -99,7 +100,7 @@ def word(low: str) -> Word:
         elif lemma in words["activity_nouns"] or lemma == "недозвон":
             action = True
     return Word(lemma, action, lemma in words["result"], next_step,
-                ("w=" + lemma, "p=" + low[:4], "s=" + low[-3:]))
+                ("w=" + lemma, "p=" + low[:4], "s=" + low[-3:]), insults.may_hit(low))
 
 
 def _slots(records: list, found_dates: list) -> dict[str, bool]:
@@ -111,6 +112,8 @@ def _slots(records: list, found_dates: list) -> dict[str, bool]:
 def _insult_evidence(a: CommentAnalysis) -> list[Evidence]:
     """Lexicon insults about the client (not quotes of the client about us)."""
     out = []
+    if not any(r is not None and r.insult for r in a.records):
+        return out
     for hit in insults.find(a.view.tokens):
         if hit.entry.endswith(("ть", "ться", "ти")):
             continue       # "клиент грубил", "врёт": a report of behaviour, not a label

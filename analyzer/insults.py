@@ -66,6 +66,21 @@ def _phrase_index() -> dict[str, list[int]]:
     return index
 
 
+@lru_cache(maxsize=1)
+def triggers() -> frozenset[str]:
+    """Every form or lemma that can start a hit: a lexicon word or any word of a
+    phrase. A text with none of them has no hit (a cheap gate)."""
+    out = set(lexicons.word_set(WORDS))
+    for _, needed in _phrase_lemmas():
+        for options in needed:
+            out |= options
+    return frozenset(out)
+
+
+def may_hit(word: str) -> bool:
+    return bool(_word_lemmas(word) & triggers())
+
+
 def _word_hits(tokens: list[Token], lemmas: list[frozenset[str]]) -> list[Hit]:
     vocab = lexicons.word_set(WORDS)
     hits = []

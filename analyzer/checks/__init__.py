@@ -69,11 +69,19 @@ def check(code: str, direction: str, severity: str, *, entity: str = "deal",
     return register
 
 
-def finding(code: str, *, message: str, severity: str | None = None, **fields: Any) -> Finding:
-    """A finding of a registered check, its direction and entity from the table."""
+_OPTIONAL = dict.fromkeys(("entity_id", "field", "span", "evidence", "suggestion", "score"))
+
+
+def finding(code: str, *, message: str, severity: str | None = None, trusted: bool = False,
+            **fields: Any) -> Finding:
+    """A finding of a registered check, its direction and entity from the table.
+    `trusted` skips validation on hot paths whose values the code itself built."""
     spec = CHECKS[code]
-    return Finding(code=code, direction=spec.direction, severity=severity or spec.severity,
-                   entity=fields.pop("entity", spec.entity), message=message, **fields)
+    values = {"code": code, "direction": spec.direction, "severity": severity or spec.severity,
+              "entity": fields.pop("entity", spec.entity), "message": message, **fields}
+    if trusted:
+        return Finding.model_construct(**(_OPTIONAL | values))
+    return Finding(**values)
 
 
 class ContactView:

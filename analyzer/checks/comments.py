@@ -19,7 +19,7 @@ def comment_finding(code: str, comment: Comment, message: str, ev: Evidence | No
     fields = {"entity": "comment", "entity_id": comment.id, "field": "text", **extra}
     if ev is not None:
         fields.update(span=(ev.start, ev.end), evidence=ev.text[:QUOTE_LIMIT])
-    return finding(code, message=message, **fields)
+    return finding(code, message=message, trusted=True, **fields)
 
 
 def incomplete(comment: Comment, a: CommentAnalysis, score: float, ctx):
