@@ -68,12 +68,13 @@ def _phrase_index() -> dict[str, list[int]]:
 
 @lru_cache(maxsize=1)
 def triggers() -> frozenset[str]:
-    """Every form or lemma that can start a hit: a lexicon word or any word of a
-    phrase. A text with none of them has no hit (a cheap gate)."""
+    """Forms and lemmas without which no hit is possible: every lexicon word
+    and, per phrase, the options of one word every match needs (its longest:
+    content words are rarer than "не", "что"). A text with none of them has no
+    hit, so `find` need not run on it (a cheap gate)."""
     out = set(lexicons.word_set(WORDS))
     for _, needed in _phrase_lemmas():
-        for options in needed:
-            out |= options
+        out |= max(needed, key=lambda options: min(map(len, options)))
     return frozenset(out)
 
 

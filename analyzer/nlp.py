@@ -205,7 +205,7 @@ def deobfuscate(word: str) -> str | None:
 
 
 def _raw_tokens(text: str) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    return [(m[0], *m.span()) for m in _TOKEN.finditer(text)]
 
 
 _SPACED = re.compile(r"(?<!\S)[а-яА-ЯёЁ](?: [а-яА-ЯёЁ]){2,}(?!\S)")
@@ -232,6 +232,15 @@ def _merge_spaced(raw: list[tuple[str, int, int]], text: str) -> list[tuple[str,
     return out
 
 
+@lru_cache(maxsize=131_072)
+def _surface(surface: str) -> tuple[bool, str, bool, str]:
+    """(is a word, repaired text, was repaired, lowercase) of one raw token."""
+    is_word = len(surface) > 1 or surface.isalnum()
+    fixed = deobfuscate(surface) if is_word else None
+    text = fixed or surface
+    return is_word, text, fixed is not None, text.lower()
+
+
 def view(text: str | None, limit: int | None = None) -> TextView:
     """Normalise and tokenise `text` (up to `limit` characters)."""
     original = text or ""
@@ -242,17 +251,15 @@ def view(text: str | None, limit: int | None = None) -> TextView:
     tokens: list[Token] = []
     prev_end, n, size = 0, len(index), len(original)
     identity = isinstance(index, range)
-    fix, make = deobfuscate, Token
+    surface_of, make = _surface, Token
     for surface, s, e in _merge_spaced(_raw_tokens(norm), norm):
-        is_word = len(surface) > 1 or surface.isalnum()
-        fixed = fix(surface) if is_word else None
+        is_word, text_, fixed, low = surface_of(surface)
         if identity:
             start, end = s, e
         else:
             start = index[s] if s < n else size
             end = index[e - 1] + 1 if e - 1 < n else size
-        text_ = fixed or surface
         tokens.append(make(text_, start, end, s > prev_end, is_word,
-                           fixed is not None or (e - s) != len(surface), text_.lower()))
+                           fixed or (e - s) != len(surface), low))
         prev_end = e
     return TextView(original=original, text=norm, tokens=tokens, truncated=truncated)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from analyzer.comments import CommentAnalysis, Word, comment_level_features
+from analyzer.comments import CommentAnalysis, comment_level_features
 from models import store
 from models.linear import Compiled, Stacked
 
@@ -31,16 +31,16 @@ def preload() -> None:
 
 
 @lru_cache(maxsize=131_072)
-def _word_vector(w: Word):
+def _word_vector(feats: tuple[str, ...]):
     """The summed weights of one word's features (cached per word form)."""
-    return stacked().vector([f for f in w.feats])
+    return stacked().word_row(feats)
 
 
 def _proba(a: CommentAnalysis) -> dict:
     """All three models' probabilities, computed once per analysis: the word
     vectors (cached per form) plus the comment-level features' rows."""
     if a._scores is None:
-        words = [_word_vector(r) for r in a.records if r is not None]
+        words = [_word_vector(r.feats) for r in a.records if r is not None]
         a._scores = stacked().proba_parts(words, comment_level_features(a))
     return a._scores
 

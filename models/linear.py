@@ -65,6 +65,9 @@ class Stacked:
         self.intercepts = np.concatenate([m.intercept for m in models.values()])
         self.models = models
         self.plan = [(name, self.slices[name], len(m.classes) == 2) for name, m in models.items()]
+        self._intercepts = tuple(self.intercepts.tolist())
+        self._zero = (0.0,) * len(self._intercepts)
+        self._rows: dict[str, tuple[float, ...]] | None = None
 
     def vector(self, names: list[str], values: list[float] | None = None) -> np.ndarray:
         """Σ value × weights over the named features the models know."""
@@ -80,15 +83,28 @@ class Stacked:
         names = list(features)
         return self._squash(self.intercepts + self.vector(names, [features[n] for n in names]))
 
-    def proba_parts(self, vectors: list[np.ndarray], binary: list[str]) -> dict[str, list[float]]:
-        """`proba` from precomputed per-word vectors plus binary feature names."""
-        z = self.intercepts + self.vector(binary)
-        if vectors:
-            z = z + np.sum(vectors, axis=0)
+    def row(self, name: str) -> tuple[float, ...] | None:
+        """One binary feature's weights as a plain tuple (None: unknown)."""
+        if self._rows is None:
+            self._rows = {f: tuple(self.weights[i].tolist()) for f, i in self.index.items()}
+        return self._rows.get(name)
+
+    def word_row(self, names: tuple[str, ...]) -> tuple[float, ...]:
+        """Σ weights of several binary features, a plain tuple."""
+        rows = [r for r in map(self.row, names) if r is not None]
+        return tuple(map(sum, zip(*rows, strict=True))) if rows else self._zero
+
+    def proba_parts(self, rows: list[tuple[float, ...]], binary: list[str]) -> dict[str, list[float]]:
+        """`proba` from precomputed per-word rows (`word_row`) plus binary feature
+        names, in plain Python: a comment's ~30 short tuples add up faster
+        than NumPy can be called on them."""
+        self.row("")                              # builds the table once
+        known = [r for r in map(self._rows.get, binary) if r is not None]
+        z = [sum(col) for col in zip(self._intercepts, *rows, *known, strict=True)]
         return self._squash(z)
 
-    def _squash(self, z_vec: np.ndarray) -> dict[str, list[float]]:
-        z = z_vec.tolist()
+    def _squash(self, z_vec) -> dict[str, list[float]]:
+        z = z_vec.tolist() if isinstance(z_vec, np.ndarray) else z_vec
         out = {}
         for name, sl, binary in self.plan:
             if binary:

@@ -168,3 +168,22 @@ def test_fast_path_equals_the_feature_dict(text):
     slow = stacked().proba(a.features)
     for name in learned.MODELS:
         assert fast[name] == pytest.approx(slow[name], abs=1e-9)
+
+
+def test_insult_gate_never_hides_a_hit():
+    """Every lexicon hit, word or phrase, has a token the cheap gate lets through,
+    so skipping `insults.find` on texts without one loses nothing."""
+    from analyzer import insults, lexicons
+    from analyzer.nlp import view
+    from training import remarks
+
+    texts = [" ".join(words) for words in lexicons.phrases(insults.PHRASES)]
+    texts += sorted(lexicons.word_set(insults.WORDS))
+    texts += [text for text, _ in remarks.generate(seed=3, n=3000)]
+    found = 0
+    for text in texts:
+        tokens = view(text).tokens
+        if insults.find(tokens):
+            found += 1
+            assert any(t.is_word and insults.may_hit(t.lower) for t in tokens), text
+    assert found > 1000
