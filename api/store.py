@@ -1,58 +1,85 @@
-"""The store: deals and their scores in SQLite (embedded default) or PostgreSQL.
+"""The store: deals, reports, samples, labels and API tokens per CRM account, in
+SQLite (embedded default) or PostgreSQL.
 
-    store = Store("sqlite:///out/demo/crmqa.sqlite")   # or postgresql://…/test
-    store.put_deals(deals); store.put_reports(reports)
+    store = Store("sqlite:///var/crmqa.sqlite")   # or postgresql+psycopg2://…/test
+    store.put_deals(deals); store.put_reports(reports, now)
 
 The URL comes from the caller, `CRMQA_DB_URL`, or defaults to a SQLite file.
+The schema is brought to the newest migration when the store opens. Every
+write is one transaction: when a call returns, what it wrote is kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import secrets
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import JSON, DateTime, Float, String, create_engine, delete, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from analyzer.schema import Deal, DealReport, explain
+from api import migrate
+from api.db import (
+    AccountRow,
+    DealRow,
+    EventRow,
+    LabelRow,
+    ReportRow,
+    SampleItemRow,
+    SampleRow,
+    TokenRow,
+)
 
 DEFAULT_URL = "sqlite:///var/crmqa.sqlite"
+DEFAULT_ACCOUNT = "default"
+ROLES = ("qa", "supervisor", "head", "admin", "widget")
+TOKEN_PREFIX = "cq_"
 
 
 def database_url(url: str | None = None) -> str:
     return url or os.environ.get("CRMQA_DB_URL") or DEFAULT_URL
 
 
-class Base(DeclarativeBase):
-    pass
-
-
-class DealRow(Base):
-    __tablename__ = "deals"
-
-    id: Mapped[str] = mapped_column(String, primary_key=True)
-    manager_id: Mapped[str | None] = mapped_column(String, index=True)
-    team: Mapped[str | None] = mapped_column(String)
-    status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    body: Mapped[dict] = mapped_column(JSON)
-
-
-class ScoreRow(Base):
-    __tablename__ = "scores"
-
-    deal_id: Mapped[str] = mapped_column(String, primary_key=True)
-    risk: Mapped[float] = mapped_column(Float)
-    scores: Mapped[dict] = mapped_column(JSON)
-    findings: Mapped[list] = mapped_column(JSON)
-    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-def _utc(t: datetime | None) -> datetime | None:
+def utc(t: datetime | None) -> datetime | None:
     """SQLite drops offsets: store every time as UTC so order and filters hold."""
     return t.astimezone(UTC) if t else None
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    """WAL: readers never wait for the writer; a committed write survives a
+    killed process (synchronous=NORMAL loses nothing short of power loss)."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _deal_row(account: str, deal: Deal, raw: dict) -> DealRow:
+    return DealRow(account=account, id=deal.id, manager_id=deal.manager_id,
+                   team=deal.manager.team if deal.manager else None, status=deal.status,
+                   created_at=utc(deal.created_at), updated_at=now(), body=raw)
+
+
+def _report_row(account: str, report: DealReport, scored_at: datetime,
+                models: dict | None = None) -> ReportRow:
+    return ReportRow(account=account, deal_id=report.deal_id, risk=report.risk,
+                     report=report.model_dump(mode="json", exclude_none=True),
+                     models=models or {}, scored_at=utc(scored_at))
 
 
 class Store:
@@ -62,53 +89,191 @@ class Store:
             path = self.url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        self.engine = create_engine(self.url, future=True)
-        Base.metadata.create_all(self.engine)
+        self.engine = create_engine(self.url, pool_pre_ping=not self.url.startswith("sqlite"))
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        migrate.upgrade(self.engine)
 
-    def reset(self) -> None:
-        with Session(self.engine) as s, s.begin():
-            s.execute(delete(ScoreRow))
-            s.execute(delete(DealRow))
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
 
-    def put_deals(self, deals: Iterable[dict]) -> tuple[int, list[tuple[int, str]]]:
+    def reset(self, account: str = DEFAULT_ACCOUNT) -> None:
+        with self.session() as s, s.begin():
+            s.execute(delete(ReportRow).where(ReportRow.account == account))
+            s.execute(delete(DealRow).where(DealRow.account == account))
+
+    # -- accounts and tokens -------------------------------------------------
+
+    def ensure_account(self, account: str, crm: str = "none") -> None:
+        with self.session() as s, s.begin():
+            if s.get(AccountRow, account) is None:
+                s.add(AccountRow(id=account, crm=crm, created_at=now()))
+
+    def create_token(self, account: str, role: str, name: str | None = None) -> str:
+        """A new API token (shown once; only its hash is kept)."""
+        if role not in ROLES:
+            raise ValueError(f"неизвестная роль {role!r}; допустимы: {', '.join(ROLES)}")
+        self.ensure_account(account)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        with self.session() as s, s.begin():
+            s.add(TokenRow(account=account, role=role, digest=digest(token), name=name,
+                           created_at=now()))
+        return token
+
+    def token(self, token: str) -> TokenRow | None:
+        """The live token row for a presented token, or None."""
+        with self.session() as s:
+            row = s.scalar(select(TokenRow).where(TokenRow.digest == digest(token)))
+        return row if row is not None and row.revoked_at is None else None
+
+    def revoke_token(self, token_id: int) -> bool:
+        with self.session() as s, s.begin():
+            row = s.get(TokenRow, token_id)
+            if row is None or row.revoked_at is not None:
+                return False
+            row.revoked_at = now()
+            return True
+
+    # -- deals and reports -----------------------------------------------------
+
+    def put_deals(self, deals: Iterable[dict], account: str = DEFAULT_ACCOUNT
+                  ) -> tuple[int, list[tuple[int, str]]]:
         """Validate and upsert deals; returns (stored, [(position, reason)…]).
         A deal that fails validation is skipped with a reason that quotes no
-        values; the others are stored."""
+        values; the others are stored (the latest version of each deal)."""
         stored, rejected = 0, []
-        with Session(self.engine) as s, s.begin():
+        self.ensure_account(account)
+        with self.session() as s, s.begin():
             for i, raw in enumerate(deals, 1):
                 try:
                     deal = Deal.model_validate(raw)
                 except ValidationError as exc:
                     rejected.append((i, explain(exc)))
                     continue
-                s.merge(DealRow(id=deal.id, manager_id=deal.manager_id,
-                                team=deal.manager.team if deal.manager else None,
-                                status=deal.status, created_at=_utc(deal.created_at),
-                                body=raw))
+                s.merge(_deal_row(account, deal, raw))
                 stored += 1
         return stored, rejected
 
-    def deals(self) -> Iterator[dict]:
-        with Session(self.engine) as s:
-            for row in s.scalars(select(DealRow).order_by(DealRow.id)).yield_per(500):
+    def deals(self, account: str = DEFAULT_ACCOUNT) -> Iterator[dict]:
+        with self.session() as s:
+            rows = s.scalars(select(DealRow).where(DealRow.account == account)
+                             .order_by(DealRow.id)).yield_per(500)
+            for row in rows:
                 yield row.body
 
-    def put_reports(self, reports: Iterable[DealReport], scored_at: datetime) -> int:
+    def deal(self, account: str, deal_id: str) -> dict | None:
+        with self.session() as s:
+            row = s.get(DealRow, (account, deal_id))
+            return row.body if row else None
+
+    def put_reports(self, reports: Iterable[DealReport], scored_at: datetime,
+                    account: str = DEFAULT_ACCOUNT, models: dict | None = None) -> int:
         n = 0
-        with Session(self.engine) as s, s.begin():
+        with self.session() as s, s.begin():
             for r in reports:
-                s.merge(ScoreRow(deal_id=r.deal_id, risk=r.risk, scores=r.scores,
-                                 findings=[f.model_dump(exclude_none=True) for f in r.findings],
-                                 scored_at=_utc(scored_at)))
+                s.merge(_report_row(account, r, scored_at, models))
                 n += 1
         return n
 
-    def reports(self) -> list[dict]:
+    def put_scored(self, account: str, pairs: list[tuple[Deal, dict, DealReport]],
+                   scored_at: datetime, models: dict) -> None:
+        """Deals and their reports in one transaction (the API's score call)."""
+        with self.session() as s, s.begin():
+            for deal, raw, report in pairs:
+                s.merge(_deal_row(account, deal, raw))
+                s.merge(_report_row(account, report, scored_at, models))
+
+    def report(self, account: str, deal_id: str) -> ReportRow | None:
+        with self.session() as s:
+            return s.get(ReportRow, (account, deal_id))
+
+    def report_lines(self, account: str) -> Iterator[bytes]:
+        """Every stored report as a `crmqa score` JSON line (sampling reads these)."""
+        import orjson
+
+        with self.session() as s:
+            rows = s.scalars(select(ReportRow.report).where(ReportRow.account == account)
+                             .order_by(ReportRow.deal_id)).yield_per(1000)
+            for report in rows:
+                yield orjson.dumps(report)
+
+    def reports(self, account: str = DEFAULT_ACCOUNT) -> list[dict]:
         """Scores joined with their deal's manager and team."""
-        with Session(self.engine) as s:
-            rows = s.execute(select(ScoreRow, DealRow).join(DealRow, DealRow.id == ScoreRow.deal_id))
+        with self.session() as s:
+            rows = s.execute(select(ReportRow, DealRow).join(
+                DealRow, (DealRow.account == ReportRow.account)
+                & (DealRow.id == ReportRow.deal_id)).where(ReportRow.account == account))
             return [{"deal_id": sc.deal_id, "manager_id": d.manager_id, "team": d.team,
                      "manager_name": (d.body.get("manager") or {}).get("name"),
-                     "status": d.status, "risk": sc.risk, "scores": sc.scores,
-                     "findings": sc.findings} for sc, d in rows]
+                     "status": d.status, "risk": sc.risk,
+                     "scores": sc.report.get("scores", {}),
+                     "findings": sc.report.get("findings", [])} for sc, d in rows]
+
+    # -- samples ------------------------------------------------------------------
+
+    def put_sample(self, account: str, role: str, day: str, seed: int, summary: dict,
+                   lines: list[dict]) -> int:
+        with self.session() as s, s.begin():
+            row = SampleRow(account=account, role=role, day=day, seed=seed, summary=summary,
+                            created_at=now())
+            s.add(row)
+            s.flush()
+            s.add_all(SampleItemRow(sample_id=row.id, deal_id=x["deal_id"],
+                                    inclusion_probability=x["inclusion_probability"],
+                                    risk=x["risk"], reason=x["reason"]) for x in lines)
+            return row.id
+
+    def inclusion_probability(self, account: str, deal_id: str) -> float | None:
+        """π of the deal in its newest sample, if it was drawn."""
+        with self.session() as s:
+            return s.scalar(select(SampleItemRow.inclusion_probability)
+                            .join(SampleRow, SampleRow.id == SampleItemRow.sample_id)
+                            .where(SampleRow.account == account,
+                                   SampleItemRow.deal_id == deal_id)
+                            .order_by(SampleRow.id.desc()).limit(1))
+
+    # -- labels -------------------------------------------------------------------
+
+    def put_labels(self, account: str, labels: list[dict]) -> tuple[list[int], int]:
+        """Insert labels; one whose key was already taken is a duplicate, not a
+        second label. Returns (new ids, duplicates). Committed before returning."""
+        for _ in range(3):
+            try:
+                return self._insert_labels(account, labels)
+            except IntegrityError:        # a concurrent twin won the race: try again
+                continue
+        return self._insert_labels(account, labels)
+
+    def _insert_labels(self, account: str, labels: list[dict]) -> tuple[list[int], int]:
+        keys = [x["key"] for x in labels]
+        with self.session() as s, s.begin():
+            taken = set(s.scalars(select(LabelRow.key).where(LabelRow.account == account,
+                                                             LabelRow.key.in_(keys))))
+            fresh = []
+            for x in labels:
+                if x["key"] not in taken:
+                    taken.add(x["key"])
+                    fresh.append(LabelRow(account=account, created_at=now(), **x))
+            s.add_all(fresh)
+            s.flush()
+            return [r.id for r in fresh], len(labels) - len(fresh)
+
+    def labels(self, account: str, deal_id: str | None = None) -> list[LabelRow]:
+        with self.session() as s:
+            q = select(LabelRow).where(LabelRow.account == account)
+            if deal_id is not None:
+                q = q.where(LabelRow.deal_id == deal_id)
+            return list(s.scalars(q.order_by(LabelRow.id)))
+
+    # -- webhook deliveries -----------------------------------------------------
+
+    def first_delivery(self, account: str, key: str) -> bool:
+        """True the first time (account, key) is seen; False for a replay."""
+        try:
+            with self.session() as s, s.begin():
+                if s.get(EventRow, (account, key)) is not None:
+                    return False
+                s.add(EventRow(account=account, key=key, received_at=now()))
+            return True
+        except IntegrityError:
+            return False

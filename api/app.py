@@ -1,0 +1,71 @@
+"""The crmqa HTTP service (CONTRACT §4).
+
+    uvicorn api.app:app --workers 2        # or: crmqa serve
+    create_app(Settings(db_url=...))       # tests
+
+Models, config and the store are loaded once per process in the lifespan.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import errors
+from api.limits import BodyLimit
+from api.metrics import Metrics, MetricsMiddleware
+from api.refetch import fetch_canonical
+from api.routers import deals, labels, samples, system, texts, webhooks, widget
+from api.scoring import Scorer
+from api.settings import Settings, settings
+from api.store import Store
+
+log = logging.getLogger("crmqa.api")
+
+DESCRIPTION = """Контроль качества сделок в CRM: проверки карточек, комментариев,
+воронки и скриптов; риск; выборки для аудита; виджет карточки сделки.
+Все запросы, кроме /healthz, — с заголовком `Authorization: Bearer <токен>`."""
+
+
+def _jti_cache():
+    """amoCRM's one-time tokens already used (a replay is refused)."""
+    from api.crm_auth import JtiCache
+
+    return JtiCache()
+
+
+def create_app(config: Settings | None = None) -> FastAPI:
+    cfg = config or settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.store = Store(cfg.db_url)
+        app.state.scorer = Scorer(cfg.config, cfg.now)
+        app.state.scorer.preload()
+        app.state.fetch = fetch_canonical
+        app.state.jti_cache = _jti_cache()
+        yield
+        app.state.store.engine.dispose()
+
+    app = FastAPI(title="crmqa", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = cfg
+    app.state.signing_key = cfg.signing_key()
+    app.state.metrics = Metrics()
+    errors.install(app)
+    for r in (deals, texts, samples, labels, system, widget, webhooks):
+        app.include_router(r.router)
+    app.add_middleware(CORSMiddleware, allow_origin_regex=cfg.cors_origins,
+                       allow_methods=["GET", "POST"], allow_headers=["*"])
+    app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    return app
+
+
+def __getattr__(name: str):
+    """`api.app:app` for uvicorn, built on first access (not at import)."""
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)

@@ -1,0 +1,108 @@
+"""The store's tables (SQLAlchemy 2). Every row belongs to one CRM account (a
+tenant): an amoCRM subdomain, a Bitrix24 portal, or "default" for local runs.
+The schema is created and changed only by the migrations in `migrations/`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class AccountRow(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    crm: Mapped[str] = mapped_column(String(16), default="none")        # amocrm | bitrix24 | none
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TokenRow(Base):
+    __tablename__ = "tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)         # sha256 of the token
+    name: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DealRow(Base):
+    __tablename__ = "deals"
+
+    account: Mapped[str] = mapped_column(String(128), primary_key=True)
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    manager_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    team: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    body: Mapped[dict] = mapped_column(JSON)
+
+
+class ReportRow(Base):
+    __tablename__ = "reports"
+
+    account: Mapped[str] = mapped_column(String(128), primary_key=True)
+    deal_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    risk: Mapped[float] = mapped_column(Float)
+    report: Mapped[dict] = mapped_column(JSON)                 # the DealReport as JSON
+    models: Mapped[dict] = mapped_column(JSON)                 # model name → version scored with
+    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SampleRow(Base):
+    __tablename__ = "samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(128), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    day: Mapped[str] = mapped_column(String(10))
+    seed: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SampleItemRow(Base):
+    __tablename__ = "sample_items"
+
+    sample_id: Mapped[int] = mapped_column(ForeignKey("samples.id"), primary_key=True)
+    deal_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    inclusion_probability: Mapped[float] = mapped_column(Float)
+    risk: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(512))
+
+
+class LabelRow(Base):
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("account", "key", name="uq_labels_account_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(128), index=True)
+    key: Mapped[str] = mapped_column(String(128))              # idempotency key
+    deal_id: Mapped[str] = mapped_column(String(128), index=True)
+    target: Mapped[str] = mapped_column(String(16))            # finding | comment | deal
+    code: Mapped[str | None] = mapped_column(String(128))      # finding code or direction
+    entity_id: Mapped[str | None] = mapped_column(String(128))
+    verdict: Mapped[str] = mapped_column(String(16))           # confirmed | rejected | value
+    value: Mapped[dict | None] = mapped_column(JSON)
+    auditor: Mapped[str | None] = mapped_column(String(128))
+    inclusion_probability: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EventRow(Base):
+    """Webhook deliveries already taken (a replay is recognised and ignored)."""
+
+    __tablename__ = "webhook_events"
+
+    account: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,64 @@
+"""/v1/deals: score deals (and keep them), the widget's report of one deal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+
+from api.auth import EVERYONE, READERS, Principal, allow, visible
+from api.errors import ApiError
+from api.metrics import Metrics
+from api.routers.deps import as_list, metrics, scorer, store
+from api.schemas import EXAMPLE_DEAL, DealsScored, ErrorOut, LabelOut, StoredReport
+from api.scoring import Scorer
+from api.store import Store
+
+router = APIRouter(prefix="/v1/deals", tags=["deals"],
+                   responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}})
+
+DealBody = Annotated[dict[str, Any] | list[Any], Body(
+    description="A canonical deal (CONTRACT §1) or a list of them; with `format`, "
+                "an amoCRM or Bitrix24 bundle (README).",
+    examples=[EXAMPLE_DEAL])]
+
+
+def _converter(fmt: str):
+    if fmt == "canonical":
+        return None
+    from analyzer import adapters
+
+    return lambda bundle: adapters.to_deal(fmt, bundle)
+
+
+@router.post("/score", response_model=DealsScored,
+             responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+def score_deals(request: Request, body: DealBody,
+                format: Literal["canonical", "amocrm", "bitrix24"] = "canonical",
+                keep: Annotated[bool, Query(description="Store the deals and reports.")] = True,
+                who: Principal = Depends(allow(*READERS)), s: Store = Depends(store),
+                sc: Scorer = Depends(scorer), m: Metrics = Depends(metrics)) -> DealsScored:
+    """Score deals: findings, direction scores and risk per deal. A deal that
+    cannot be used is reported in `errors` by its position; the rest are scored."""
+    done, errors = sc.deals(as_list(body, request.app.state.settings.max_items), _converter(format))
+    if keep and done:
+        s.put_scored(who.account, done, sc.now(), sc.models())
+    m.deals.inc(len(done))
+    return DealsScored(reports=[r for _, _, r in done], errors=errors)
+
+
+@router.get("/{deal_id}/report", response_model=StoredReport,
+            responses={404: {"model": ErrorOut}})
+def deal_report(deal_id: str, who: Principal = Depends(allow(*EVERYONE)),
+                s: Store = Depends(store)) -> StoredReport:
+    """The deal's latest report with the verdicts auditors gave on it."""
+    visible(who, deal_id)
+    row = s.report(who.account, deal_id)
+    if row is None:
+        raise ApiError(404, "not_found", "по сделке ещё нет отчёта")
+    rep = row.report
+    labels = [LabelOut.model_validate(x, from_attributes=True)
+              for x in s.labels(who.account, deal_id)]
+    return StoredReport(deal_id=deal_id, risk=row.risk, scores=rep.get("scores", {}),
+                        findings=rep.get("findings", []), scored_at=row.scored_at,
+                        models=row.models, labels=labels)

@@ -1,0 +1,83 @@
+"""The analysis the API serves: the same functions as the CLI, with the config
+and models loaded once per process (in the app's lifespan)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
+
+from analyzer.audit import audit_comment, audit_contact, audit_deal, make_ctx
+from analyzer.config import get, load_config
+from analyzer.schema import CommentIn, CommentReport, Contact, ContactReport, Deal, DealReport
+from analyzer.schema import explain as explain_error
+
+
+NOT_OBJECT = "ожидался JSON-объект"
+
+
+class Scorer:
+    def __init__(self, config_path: str | None = None, fixed_now: str | None = None):
+        self.config = load_config(config_path)
+        self.tz = ZoneInfo(get(self.config, "timezone", "Europe/Moscow"))
+        self.fixed_now = datetime.fromisoformat(fixed_now) if fixed_now else None
+        if self.fixed_now and self.fixed_now.tzinfo is None:
+            self.fixed_now = self.fixed_now.replace(tzinfo=self.tz)
+
+    def preload(self) -> None:
+        from models import comments, nickname, risk
+
+        nickname.preload()
+        comments.preload()
+        risk.preload()
+
+    def now(self) -> datetime:
+        return self.fixed_now or datetime.now(self.tz)
+
+    def ctx(self):
+        return make_ctx(self.now(), self.config)
+
+    @staticmethod
+    def models() -> dict[str, int]:
+        from models.store import manifests
+
+        return {m.name: m.version for m in manifests() if m.status == "active"}
+
+    def deals(self, objs: list, convert=None) -> tuple[list[tuple[Deal, dict, DealReport]],
+                                                        list[dict]]:
+        """Score each deal; one that cannot be used is an error entry, the rest go on."""
+        ctx, done, errors = self.ctx(), [], []
+        for i, obj in enumerate(objs):
+            if not isinstance(obj, dict):
+                errors.append({"index": i, "reason": NOT_OBJECT})
+                continue
+            try:
+                raw = convert(obj) if convert else obj
+                deal = Deal.model_validate(raw)
+            except ValidationError as exc:
+                errors.append({"index": i, "reason": explain_error(exc)})
+                continue
+            except ValueError as exc:
+                errors.append({"index": i, "reason": str(exc)})
+                continue
+            done.append((deal, raw, audit_deal(deal, ctx)))
+        return done, errors
+
+    def comments(self, objs: list) -> tuple[list[CommentReport], list[dict]]:
+        return self._each(objs, CommentIn, audit_comment)
+
+    def contacts(self, objs: list) -> tuple[list[ContactReport], list[dict]]:
+        return self._each(objs, Contact, audit_contact)
+
+    def _each(self, objs, model, fn):
+        ctx, out, errors = self.ctx(), [], []
+        for i, obj in enumerate(objs):
+            if not isinstance(obj, dict):
+                errors.append({"index": i, "reason": NOT_OBJECT})
+                continue
+            try:
+                out.append(fn(model.model_validate(obj), ctx))
+            except ValidationError as exc:
+                errors.append({"index": i, "reason": explain_error(exc)})
+        return out, errors
