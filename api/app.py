@@ -17,7 +17,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors
 from api.limits import BodyLimit
 from api.metrics import Metrics, MetricsMiddleware
-from api.refetch import fetch_canonical
+from api.refetch import bitrix_user_ok, fetch_canonical
 from api.routers import deals, labels, samples, system, texts, webhooks, widget
 from api.scoring import Scorer
 from api.settings import Settings, settings
@@ -46,6 +46,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
         app.state.scorer = Scorer(cfg.config, cfg.now)
         app.state.scorer.preload()
         app.state.fetch = fetch_canonical
+        app.state.verify_placement = bitrix_user_ok
         app.state.jti_cache = _jti_cache()
         yield
         app.state.store.engine.dispose()
@@ -57,8 +58,11 @@ def create_app(config: Settings | None = None) -> FastAPI:
     errors.install(app)
     for r in (deals, texts, samples, labels, system, widget, webhooks):
         app.include_router(r.router)
+    # amoCRM shows the page in a sandboxed iframe (origin "null"); its buttons
+    # send a bearer ticket, never cookies, so that origin may call too.
     app.add_middleware(CORSMiddleware, allow_origin_regex=cfg.cors_origins,
-                       allow_methods=["GET", "POST"], allow_headers=["*"])
+                       allow_origins=["null"], allow_methods=["GET", "POST"],
+                       allow_headers=["Authorization", "Content-Type", "X-Auth-Token"])
     app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app

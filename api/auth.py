@@ -47,7 +47,7 @@ def _unb64(text: str) -> bytes:
 def make_ticket(key: bytes, account: str, deal_id: str, ttl: int, user: str | None = None,
                 now: float | None = None) -> str:
     payload = _b64(json.dumps({"a": account, "d": deal_id, "u": user,
-                               "e": int((now or time.time()) + ttl)}).encode())
+                               "e": int((time.time() if now is None else now) + ttl)}).encode())
     mac = _b64(hmac.new(key, payload.encode(), hashlib.sha256).digest())
     return f"{TICKET_PREFIX}{payload}.{mac}"
 
@@ -59,7 +59,7 @@ def read_ticket(key: bytes, ticket: str, now: float | None = None) -> Principal 
         if not hmac.compare_digest(mac, good):
             return None
         data = json.loads(_unb64(payload))
-        if data["e"] < (now or time.time()):
+        if data["e"] < (time.time() if now is None else now):
             return None
         return Principal(account=str(data["a"]), role="widget", deal_id=str(data["d"]),
                          user=data.get("u"))

@@ -29,6 +29,19 @@ def fetch_canonical(account: CrmAccount, deal_id: str) -> dict:
     return adapters.to_deal(account.crm, bundle)
 
 
+def bitrix_user_ok(account: CrmAccount, place) -> bool:
+    """Whether the portal accepts the placement's AUTH_ID (`user.current`)."""
+    import httpx
+
+    root = account.rest_url or f"https://{place.domain}/rest/"
+    try:
+        r = httpx.post(f"{root.rstrip('/')}/user.current.json", data={"auth": place.auth_id},
+                       timeout=5.0)
+        return r.status_code == 200 and bool(r.json().get("result"))
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
 def rescore(app, account_name: str, deal_id: str) -> bool:
     """Fetch, score and store one deal; False (logged, no personal data) on failure."""
     state = app.state

@@ -72,7 +72,8 @@ class StoredReport(BaseModel):
 class SampleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    role: Literal["qa", "supervisor", "head"] = "qa"
+    role: Literal["qa", "supervisor", "head"] | None = Field(
+        None, description="Whose sample (default: the caller's role; qa for admin).")
     date: dt.date | None = Field(None, description="The audit day (default: today).")
     rate: float | None = Field(None, ge=0, le=1, description="Quota share (default: the role's).")
     seed: int = Field(0, ge=0, le=2**31 - 1)

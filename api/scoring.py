@@ -13,7 +13,6 @@ from analyzer.config import get, load_config
 from analyzer.schema import CommentIn, CommentReport, Contact, ContactReport, Deal, DealReport
 from analyzer.schema import explain as explain_error
 
-
 NOT_OBJECT = "ожидался JSON-объект"
 
 

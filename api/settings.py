@@ -27,6 +27,7 @@ class CrmAccount(BaseModel):
     webhook_key: str | None = None         # amoCRM: the key in our webhook URL
     application_token: str | None = None   # Bitrix24: auth[application_token] of events
     member_id: str | None = None           # Bitrix24: the portal's member_id (placement)
+    rest_url: str | None = None            # Bitrix24: OAuth REST root (default https://{domain}/rest/)
 
 
 class Settings(BaseSettings):

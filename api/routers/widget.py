@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import EVERYONE, Principal, allow, identify, make_ticket, visible
 from api.errors import ApiError
@@ -27,11 +28,13 @@ def _ticket_for(request: Request, who: Principal, deal_id: str) -> str:
 
 
 @router.post("/v1/widget/tickets", response_model=TicketOut)
-def new_ticket(request: Request, body: TicketIn,
-               who: Principal = Depends(allow(*EVERYONE))) -> TicketOut:
+def new_ticket(request: Request, body: TicketIn, who: Principal = Depends(allow(*EVERYONE)),
+               s: Store = Depends(store)) -> TicketOut:
     """A short-lived ticket that opens one deal's widget page (for iframes,
     which cannot send an Authorization header)."""
     visible(who, body.deal_id)
+    if s.report(who.account, body.deal_id) is None:
+        raise ApiError(404, "not_found", "по сделке ещё нет отчёта")
     ticket = _ticket_for(request, who, body.deal_id)
     return TicketOut(ticket=ticket, expires_in=request.app.state.settings.ticket_ttl,
                      url=f"/widget/deal/{body.deal_id}?ticket={ticket}")
@@ -81,18 +84,24 @@ def _page(request: Request, who: Principal, deal_id: str, s: Store) -> HTMLRespo
 
 @router.post("/widget/bitrix24/placement", response_class=HTMLResponse)
 async def bitrix_placement(request: Request, s: Store = Depends(store)) -> HTMLResponse:
-    """Bitrix24 opens the CRM_DEAL_DETAIL_TAB placement with a form POST: the
-    portal must be a configured account whose member_id matches."""
+    """Bitrix24 opens the CRM_DEAL_DETAIL_TAB placement with a form POST (DOMAIN
+    and friends in the query string). The portal must be a configured account
+    whose member_id matches, and the user's AUTH_ID must be accepted by the
+    portal itself (`user.current`), or anyone who knows member_id could forge it."""
     from api.crm_auth import parse_bitrix_placement
 
     form = await request.form()
+    fields = {k: str(v) for k, v in request.query_params.multi_items()}
+    fields |= {k: str(v) for k, v in form.multi_items()}
     try:
-        place = parse_bitrix_placement({k: str(v) for k, v in form.multi_items()})
+        place = parse_bitrix_placement(fields)
     except ValueError:
         raise ApiError(400, "bad_placement", "запрос размещения Битрикс24 не распознан") from None
     account = request.app.state.settings.crm.get(place.domain)
     if account is None or account.crm != "bitrix24" or not account.member_id \
             or account.member_id != place.member_id:
         raise ApiError(403, "unknown_portal", "портал Битрикс24 не подключён к crmqa")
+    if not await run_in_threadpool(request.app.state.verify_placement, account, place):
+        raise ApiError(401, "invalid_token", "Битрикс24 не подтвердил пользователя")
     who = Principal(account=place.domain, role="widget", user="bitrix24")
     return _page(request, who, str(place.deal_id), s)
