@@ -68,7 +68,7 @@ class Api:
 @contextlib.contextmanager
 def running(db_url: str, **overrides):
     settings = Settings(db_url=db_url, secret="test-secret", now=NOW.isoformat(), crm=CRM,
-                        amocrm_secret="amo-secret", amocrm_client_id="client-uuid-1",
+                        amocrm_secret="amo-integration-secret-0123456789abcdef", amocrm_client_id="client-uuid-1",
                         **overrides)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         yield Api(client)
