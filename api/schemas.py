@@ -151,3 +151,8 @@ class TicketOut(BaseModel):
 
 
 StoredReport.model_rebuild()
+
+
+def json_errors(*statuses: int) -> dict:
+    """OpenAPI error responses as JSON even on routes that answer HTML or text."""
+    return {s: {"model": ErrorOut, "content": {"application/json": {}}} for s in statuses}

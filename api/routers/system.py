@@ -8,10 +8,10 @@ from api.auth import READERS, Principal, allow
 from api.errors import ApiError
 from api.metrics import Metrics
 from api.routers.deps import metrics, store
-from api.schemas import ErrorOut
+from api.schemas import ErrorOut, json_errors
 from api.store import Store
 
-router = APIRouter(responses={401: {"model": ErrorOut}, 403: {"model": ErrorOut}})
+router = APIRouter(responses=json_errors(401, 403))
 
 
 @router.get("/healthz", tags=["system"], responses={503: {"model": ErrorOut}})

@@ -12,13 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import EVERYONE, Principal, allow, identify, make_ticket, visible
 from api.errors import ApiError
 from api.routers.deps import store
-from api.schemas import ErrorOut, TicketIn, TicketOut
+from api.schemas import TicketIn, TicketOut, json_errors
 from api.store import Store
 from api.widget_page import render
 
-router = APIRouter(tags=["widget"], responses={401: {"model": ErrorOut},
-                                               403: {"model": ErrorOut},
-                                               404: {"model": ErrorOut}})
+router = APIRouter(tags=["widget"], responses=json_errors(400, 401, 403, 404, 422))
 
 
 def _ticket_for(request: Request, who: Principal, deal_id: str) -> str:
