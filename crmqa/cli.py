@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
+from analyzer.adapters import Format
 from analyzer.batch import LineError, default_jobs, load_object, run
 from analyzer.config import ConfigError, get, load_config
 from crmqa.io import (
@@ -130,12 +131,17 @@ def _ready(config: str | None, names: bool = True) -> dict:
 
 @app.command()
 def score(
-    input: Annotated[str, typer.Argument(help="Canonical deals, JSON Lines, or - for stdin.")],
+    input: Annotated[str, typer.Argument(help="Canonical deals (or CRM bundles, see --format), "
+                                         "JSON Lines, or - for stdin.")],
     output: Output = None,
     now: Annotated[str | None, typer.Option(help="Audit time, ISO 8601 (default: now).")] = None,
     config: Config = None, jobs: Jobs = 0, errors: Errors = None,
+    fmt: Annotated[Format, typer.Option(
+        "--format", help="Input lines: canonical deals, or amoCRM / Bitrix24 bundles "
+                         "(one deal's API objects each).")] = "canonical",
 ) -> None:
     """Score deals: findings, direction scores and risk per deal."""
+    from analyzer.adapters import adapted, canonical_lines
     from analyzer.audit import DealScorer
     from analyzer.norms import durations_from_lines, effective
 
@@ -143,9 +149,10 @@ def score(
         cfg = _ready(config)
         with seekable(input) as path:
             with open_input(path) as (stream, _):
-                norms = effective(cfg, durations_from_lines(lines_of(stream)))
+                norms = effective(cfg, durations_from_lines(canonical_lines(fmt,
+                                                                            lines_of(stream))))
             scorer = DealScorer(parse_now(now, cfg), cfg, norms, as_json=True)
-            code = run_batch(scorer, path, output, jobs, errors, "сделки")
+            code = run_batch(adapted(fmt, scorer), path, output, jobs, errors, "сделки")
     raise typer.Exit(code)
 
 
@@ -280,6 +287,60 @@ def models_list(
         return
     for r in rows:
         print(f"{r['name']:14s} v{r['version']:<3d} {r['status']:9s} {r['path']}  {r['sha256'][:12]}")
+
+
+token_app = typer.Typer(help="API tokens: one account, one role each.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("create")
+def token_create(
+    account: Annotated[str, typer.Option(help="CRM account: amoCRM subdomain or Bitrix24 "
+                                         "portal domain.")],
+    role: Annotated[str, typer.Option(help="qa | supervisor | head | admin | widget")],
+    name: Annotated[str | None, typer.Option(help="A note for whom it is.")] = None,
+    db: Annotated[str | None, typer.Option(help="Database URL (default: $CRMQA_DB_URL).")] = None,
+) -> None:
+    """Create an API token; it is printed once, only its hash is kept."""
+    from api.store import Store
+
+    try:
+        token = Store(db).create_token(account.strip(), role.strip().lower(), name)
+    except ValueError as exc:
+        print(f"crmqa: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    print(token)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token: Annotated[str, typer.Argument(help="The token to revoke.")],
+    db: Annotated[str | None, typer.Option(help="Database URL (default: $CRMQA_DB_URL).")] = None,
+) -> None:
+    """Revoke a token: it stops working at once."""
+    from api.store import Store
+
+    store = Store(db)
+    row = store.token(token)
+    if row is None or not store.revoke_token(row.id):
+        print("crmqa: токен не найден или уже отозван", file=sys.stderr)
+        raise typer.Exit(2)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+) -> None:
+    """Run the HTTP API (CONTRACT §4) with uvicorn; settings from CRMQA_* variables."""
+    import uvicorn
+
+    from api.store import Store
+
+    Store()                         # migrate once before the workers start
+    uvicorn.run("api.app:app", host=host, port=port, workers=workers, log_level="warning",
+                access_log=False)
 
 
 @app.command("report")
