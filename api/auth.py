@@ -90,13 +90,13 @@ def identify(request: Request, credential: str | None) -> Principal:
     return who
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     return identify(request, _bearer(request))
 
 
 def allow(*roles: str):
     """A dependency: the caller, who must hold one of `roles`."""
-    def check(who: Principal = Depends(principal)) -> Principal:
+    async def check(who: Principal = Depends(principal)) -> Principal:
         if who.role not in roles:
             raise ApiError(403, "forbidden", f"роль «{who.role}» не может выполнить этот запрос")
         return who

@@ -30,6 +30,7 @@ class Scorer:
         nickname.preload()
         comments.preload()
         risk.preload()
+        self._models = self.active_models()
 
     def now(self) -> datetime:
         return self.fixed_now or datetime.now(self.tz)
@@ -38,10 +39,16 @@ class Scorer:
         return make_ctx(self.now(), self.config)
 
     @staticmethod
-    def models() -> dict[str, int]:
+    def active_models() -> dict[str, int]:
         from models.store import manifests
 
         return {m.name: m.version for m in manifests() if m.status == "active"}
+
+    def models(self) -> dict[str, int]:
+        """The versions this process loaded (and scores with)."""
+        if getattr(self, "_models", None) is None:
+            self._models = self.active_models()
+        return self._models
 
     def deals(self, objs: list, convert=None) -> tuple[list[tuple[Deal, dict, DealReport]],
                                                         list[dict]]:

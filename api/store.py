@@ -69,17 +69,26 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+def _deal_values(account: str, deal: Deal, raw: dict) -> dict:
+    return {"account": account, "id": deal.id, "manager_id": deal.manager_id,
+            "team": deal.manager.team if deal.manager else None, "status": deal.status,
+            "created_at": utc(deal.created_at), "updated_at": now(), "body": raw}
+
+
+def _report_values(account: str, report: DealReport, scored_at: datetime,
+                   models: dict | None = None) -> dict:
+    return {"account": account, "deal_id": report.deal_id, "risk": report.risk,
+            "report": report.model_dump(mode="json", exclude_none=True),
+            "models": models or {}, "scored_at": utc(scored_at)}
+
+
 def _deal_row(account: str, deal: Deal, raw: dict) -> DealRow:
-    return DealRow(account=account, id=deal.id, manager_id=deal.manager_id,
-                   team=deal.manager.team if deal.manager else None, status=deal.status,
-                   created_at=utc(deal.created_at), updated_at=now(), body=raw)
+    return DealRow(**_deal_values(account, deal, raw))
 
 
 def _report_row(account: str, report: DealReport, scored_at: datetime,
                 models: dict | None = None) -> ReportRow:
-    return ReportRow(account=account, deal_id=report.deal_id, risk=report.risk,
-                     report=report.model_dump(mode="json", exclude_none=True),
-                     models=models or {}, scored_at=utc(scored_at))
+    return ReportRow(**_report_values(account, report, scored_at, models))
 
 
 class Store:
@@ -177,11 +186,25 @@ class Store:
 
     def put_scored(self, account: str, pairs: list[tuple[Deal, dict, DealReport]],
                    scored_at: datetime, models: dict) -> None:
-        """Deals and their reports in one transaction (the API's score call)."""
-        with self.session() as s, s.begin():
-            for deal, raw, report in pairs:
-                s.merge(_deal_row(account, deal, raw))
-                s.merge(_report_row(account, report, scored_at, models))
+        """Deals and their reports in one transaction (the API's score call):
+        one INSERT … ON CONFLICT DO UPDATE per table, no ORM round trips."""
+        if not pairs:
+            return
+        deals = [_deal_values(account, d, raw) for d, raw, _ in pairs]
+        reports = [_report_values(account, r, scored_at, models) for _, _, r in pairs]
+        with self.engine.begin() as conn:
+            conn.execute(self._upsert(DealRow, ("account", "id"), deals), deals)
+            conn.execute(self._upsert(ReportRow, ("account", "deal_id"), reports), reports)
+
+    def _upsert(self, table, keys: tuple[str, ...], rows: list[dict]):
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        stmt = insert(table)
+        return stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: stmt.excluded[c] for c in rows[0] if c not in keys})
 
     def report(self, account: str, deal_id: str) -> ReportRow | None:
         with self.session() as s:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from api.auth import EVERYONE, READERS, Principal, allow, visible
 from api.errors import ApiError
 from api.metrics import Metrics
-from api.routers.deps import as_list, metrics, scorer, store
+from api.routers.deps import as_list, json_response, metrics, scorer, store
 from api.schemas import EXAMPLE_DEAL, DealsScored, ErrorOut, LabelOut, StoredReport
 from api.scoring import Scorer
 from api.store import Store
@@ -33,7 +34,7 @@ def _converter(fmt: str):
 
 @router.post("/score", response_model=DealsScored,
              responses={413: {"model": ErrorOut}, 422: {"model": ErrorOut}})
-def score_deals(request: Request, body: DealBody,
+async def score_deals(request: Request, body: DealBody,
                 format: Literal["canonical", "amocrm", "bitrix24"] = "canonical",
                 keep: Annotated[bool, Query(description="Store the deals and reports.")] = True,
                 who: Principal = Depends(allow(*READERS)), s: Store = Depends(store),
@@ -42,14 +43,17 @@ def score_deals(request: Request, body: DealBody,
     cannot be used is reported in `errors` by its position; the rest are scored."""
     done, errors = sc.deals(as_list(body, request.app.state.settings.max_items), _converter(format))
     if keep and done:
-        s.put_scored(who.account, done, sc.now(), sc.models())
+        s.put_scored(who.account, list({d.id: (d, raw, r) for d, raw, r in done}.values()),
+                     sc.now(), sc.models())
     m.deals.inc(len(done))
-    return DealsScored(reports=[r for _, _, r in done], errors=errors)
+    return json_response(
+        b'{"reports":[' + b",".join(r.__pydantic_serializer__.to_json(r) for _, _, r in done)
+        + b'],"errors":' + orjson.dumps(errors) + b"}")
 
 
 @router.get("/{deal_id}/report", response_model=StoredReport,
             responses={404: {"model": ErrorOut}})
-def deal_report(deal_id: str, who: Principal = Depends(allow(*EVERYONE)),
+async def deal_report(deal_id: str, who: Principal = Depends(allow(*EVERYONE)),
                 s: Store = Depends(store)) -> StoredReport:
     """The deal's latest report with the verdicts auditors gave on it."""
     visible(who, deal_id)

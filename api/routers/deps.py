@@ -1,8 +1,9 @@
-"""Shared dependencies: the store, the scorer and the metrics of this app."""
+"""Shared dependencies: the store, the scorer and the metrics of this app.
+All async: a sync dependency would cost a thread-pool hop per request."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import Request, Response
 
 from api.errors import ApiError
 from api.metrics import Metrics
@@ -12,15 +13,15 @@ from api.store import Store
 ERRORS = {401: {"model": "ErrorOut"}, 403: {"model": "ErrorOut"}}
 
 
-def store(request: Request) -> Store:
+async def store(request: Request) -> Store:
     return request.app.state.store
 
 
-def scorer(request: Request) -> Scorer:
+async def scorer(request: Request) -> Scorer:
     return request.app.state.scorer
 
 
-def metrics(request: Request) -> Metrics:
+async def metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
@@ -30,3 +31,9 @@ def as_list(body, limit: int) -> list:
     if len(items) > limit:
         raise ApiError(413, "too_many_items", f"не больше {limit} объектов за запрос")
     return items
+
+
+def json_response(body: bytes) -> Response:
+    """A body serialised once, straight from the report models (FastAPI would
+    otherwise validate the returned object against the response model again)."""
+    return Response(body, media_type="application/json")

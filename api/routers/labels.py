@@ -22,7 +22,7 @@ MAX_LABELS = 1000
 
 
 @router.post("", response_model=LabelsStored)
-def post_labels(body: Annotated[LabelIn | list[LabelIn], Body(examples=[{
+async def post_labels(body: Annotated[LabelIn | list[LabelIn], Body(examples=[{
         "deal_id": "D-1042", "target": "finding", "code": "comment.incomplete",
         "entity_id": "k1", "verdict": "confirmed"}])],
         who: Principal = Depends(allow(*EVERYONE)), s: Store = Depends(store),

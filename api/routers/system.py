@@ -28,13 +28,13 @@ def healthz(s: Store = Depends(store)) -> dict:
 
 
 @router.get("/metrics", tags=["system"], response_class=Response)
-def prometheus(who: Principal = Depends(allow("admin")), m: Metrics = Depends(metrics)):
+async def prometheus(who: Principal = Depends(allow("admin")), m: Metrics = Depends(metrics)):
     """Prometheus text format (admin token)."""
     return Response(m.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 @router.get("/v1/models", tags=["models"])
-def list_models(who: Principal = Depends(allow(*READERS))) -> list[dict]:
+async def list_models(who: Principal = Depends(allow(*READERS))) -> list[dict]:
     """Every model artifact: name, version, status, sha256, metrics (CONTRACT §3)."""
     from models.store import manifests
 
@@ -43,7 +43,7 @@ def list_models(who: Principal = Depends(allow(*READERS))) -> list[dict]:
 
 @router.post("/v1/models/retrain", tags=["models"], status_code=202,
              responses={409: {"model": ErrorOut}})
-def retrain(who: Principal = Depends(allow("admin"))) -> dict:
+async def retrain(who: Principal = Depends(allow("admin"))) -> dict:
     """Retraining on auditors' labels (issue 7). Until it lands, refused."""
     raise ApiError(409, "retrain_unavailable",
                    "переобучение по меткам аудиторов ещё не подключено; "

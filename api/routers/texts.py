@@ -22,7 +22,7 @@ ContactBody = Annotated[dict[str, Any] | list[Any], Body(
 
 
 @router.post("/comments/score", response_model=CommentsScored, tags=["comments"])
-def score_comments(request: Request, body: CommentBody, who: Principal = Depends(allow(*READERS)),
+async def score_comments(request: Request, body: CommentBody, who: Principal = Depends(allow(*READERS)),
                    sc: Scorer = Depends(scorer)) -> CommentsScored:
     """Completeness, slots, channels and comment findings per comment."""
     reports, errors = sc.comments(as_list(body, request.app.state.settings.max_items))
@@ -30,7 +30,7 @@ def score_comments(request: Request, body: CommentBody, who: Principal = Depends
 
 
 @router.post("/contacts/check", response_model=ContactsChecked, tags=["contacts"])
-def check_contacts(request: Request, body: ContactBody, who: Principal = Depends(allow(*READERS)),
+async def check_contacts(request: Request, body: ContactBody, who: Principal = Depends(allow(*READERS)),
                    sc: Scorer = Depends(scorer)) -> ContactsChecked:
     """Client-card checks: name, nicknames, phones, INN; normalised values."""
     reports, errors = sc.contacts(as_list(body, request.app.state.settings.max_items))

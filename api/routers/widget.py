@@ -26,7 +26,7 @@ def _ticket_for(request: Request, who: Principal, deal_id: str) -> str:
 
 
 @router.post("/v1/widget/tickets", response_model=TicketOut)
-def new_ticket(request: Request, body: TicketIn, who: Principal = Depends(allow(*EVERYONE)),
+async def new_ticket(request: Request, body: TicketIn, who: Principal = Depends(allow(*EVERYONE)),
                s: Store = Depends(store)) -> TicketOut:
     """A short-lived ticket that opens one deal's widget page (for iframes,
     which cannot send an Authorization header)."""
@@ -54,7 +54,7 @@ def _amocrm(request: Request, token: str) -> Principal:
 
 
 @router.get("/widget/deal/{deal_id}", response_class=HTMLResponse)
-def widget_page(request: Request, deal_id: str,
+async def widget_page(request: Request, deal_id: str,
                 ticket: Annotated[str | None, Query(max_length=2048)] = None,
                 x_auth_token: Annotated[str | None, Header(max_length=4096)] = None,
                 s: Store = Depends(store)) -> HTMLResponse:

@@ -1,0 +1,180 @@
+"""Load test of the HTTP API over loopback.
+
+    python bench/api_load.py [--seconds 30] [--connections 32] [--workers 2]
+
+Starts `uvicorn api.app:app` (uvloop, httptools) with N workers on a fresh
+SQLite store, then drives it from one asyncio process with keep-alive
+connections speaking raw HTTP/1.1 (a cheap client: the server gets the cores):
+
+1. POST /v1/deals/score with a typical deal (10 comments, calls, tasks, a
+   contact), a new deal id each request, stored — requests/s, p50/p99;
+2. GET /v1/deals/{id}/report, the widget's call — requests/s, p50/p99.
+
+Targets (issue 6), 2 workers on 2 cores: ≥ 300 requests/s and p99 ≤ 50 ms for
+scoring; p99 ≤ 20 ms for the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+NOW = "2026-11-28T12:00:00+03:00"
+
+
+def typical_deals(n: int) -> list[dict]:
+    """`n` synthetic deals, each grown to 10 comments (the size the issue names)
+    with comments of other deals, so the server meets texts it has not seen."""
+    from datetime import datetime
+
+    from training.synth import generate
+
+    deals = [d for d, _ in generate(max(n, 50), seed=11, now=datetime.fromisoformat(NOW))]
+    pool = [c for d in deals for c in d.get("comments") or []]
+    out = []
+    for i, deal in enumerate(deals[:n]):
+        comments = list(deal.get("comments") or [])[:10]
+        k = i * 10
+        while len(comments) < 10:
+            comments.append({**pool[k % len(pool)], "id": f"k{len(comments)}"})
+            k += 7
+        out.append({**deal, "comments": comments})
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(tmp: Path, port: int, workers: int) -> tuple[subprocess.Popen, str]:
+    from api.store import Store
+
+    url = f"sqlite:///{tmp / 'load.sqlite'}"
+    token = Store(url).create_token("bench", "admin")
+    env = {**os.environ, "CRMQA_DB_URL": url, "CRMQA_SECRET": "bench-secret", "CRMQA_NOW": NOW}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port",
+         str(port), "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
+         "--no-access-log", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                if b" 200 " in s.recv(1024):
+                    return proc, token
+        except OSError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("server did not start")
+
+
+def request(method: str, path: str, token: str, body: bytes = b"") -> bytes:
+    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+    return head.encode() + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def connection(port: int, make, stop_at: float, lat: list, bad: list) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    n = 0
+    while time.perf_counter() < stop_at:
+        payload = make(n)
+        n += 1
+        t = time.perf_counter()
+        writer.write(payload)
+        status = await read_response(reader)
+        lat.append(time.perf_counter() - t)
+        if status != 200:
+            bad.append(status)
+    writer.close()
+
+
+async def drive(port: int, make, seconds: float, conns: int) -> dict:
+    lat: list[float] = []
+    bad: list[int] = []
+    start = time.perf_counter()
+    await asyncio.gather(*(connection(port, lambda n, c=c: make(c, n), start + seconds, lat, bad)
+                           for c in range(conns)))
+    elapsed = time.perf_counter() - start
+    lat.sort()
+    q = statistics.quantiles(lat, n=100) if len(lat) > 1 else [0.0] * 99
+    return {"requests": len(lat), "requests_per_s": round(len(lat) / elapsed, 1),
+            "p50_ms": round(q[49] * 1000, 1), "p99_ms": round(q[98] * 1000, 1),
+            "max_ms": round(lat[-1] * 1000, 1) if lat else None, "non_200": len(bad)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--variety", type=int, default=2000,
+                    help="Distinct deals cycled through (1: the same deal resent).")
+    opts = ap.parse_args()
+    bodies = [json.dumps({**d, "id": "@ID@"}, ensure_ascii=False).encode()
+              for d in typical_deals(opts.variety)]
+    with tempfile.TemporaryDirectory() as tmp:
+        port = free_port()
+        proc, token = start_server(Path(tmp), port, opts.workers)
+        try:
+            def score(c: int, n: int) -> bytes:
+                body = bodies[(c * 7919 + n) % len(bodies)].replace(b"@ID@", f"L-{c}-{n}".encode())
+                return request("POST", "/v1/deals/score", token, body)
+
+            def report(c: int, n: int) -> bytes:          # deals the warm-up stored
+                return request("GET", f"/v1/deals/L-{c}-{n % 5}/report", token)
+
+            asyncio.run(drive(port, score, 3, opts.connections))          # warm-up
+            me = psutil.Process()
+            cpu0 = me.cpu_times()
+            scored = asyncio.run(drive(port, score, opts.seconds, opts.connections))
+            cpu1 = me.cpu_times()
+            reports = asyncio.run(drive(port, report, min(opts.seconds, 15), opts.connections))
+            tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+            rss = max(p.memory_info().rss for p in tree) / 2**20
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+    client_cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / opts.seconds
+    print(json.dumps({"endpoint": "POST /v1/deals/score", "comments_per_deal": 10,
+                      "distinct_deals": len(bodies),
+                      "workers": opts.workers, "connections": opts.connections,
+                      "cores": len(os.sched_getaffinity(0)), **scored,
+                      "load_client_cpu_share": round(client_cpu, 2)}, ensure_ascii=False))
+    print(json.dumps({"endpoint": "GET /v1/deals/{id}/report", **reports,
+                      "peak_rss_mb_per_process": round(rss, 1)}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
