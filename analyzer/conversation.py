@@ -143,6 +143,7 @@ def forbidden_in(message: Message, script: Script, parts: list[Sentence] | None 
         spans += [(k, s.start, s.start + len(s.text), p) for k, p in s.scores.items()
                   if k in script.forbidden and p >= threshold and k not in s.rule_steps]
         for kind, a, b, p in spans:
+            a, b = _trimmed(message.text, a, b)
             spec = script.forbidden.get(kind) or {}
             if any(qa <= a < qb for qa, qb in quoted) or _allowed(spec, message, lemmas):
                 continue
@@ -151,6 +152,15 @@ def forbidden_in(message: Message, script: Script, parts: list[Sentence] | None 
     for ev in _discounts(message, script, quoted):
         found.setdefault(ev.kind, ev)
     return list(found.values())
+
+
+def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span without the whitespace around it (a sentence starts after a space)."""
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
 
 
 def analyse_message(message: Message, script: Script, first: bool, model=None

@@ -31,9 +31,12 @@ def _texts(deal: dict) -> dict[tuple[str, str], str]:
 
 
 def marked(text: str, span: list | tuple | None) -> Markup:
-    """The text around the span, the span in <mark>, everything escaped."""
-    if not span or not text:
+    """The text around the span, the span in <mark>, everything escaped; with
+    no span, the text's beginning (which comment a finding is about)."""
+    if not text:
         return Markup("")
+    if not span:
+        return Markup("{}{}").format(escape(text[:2 * CONTEXT]), "…" if len(text) > 2 * CONTEXT else "")
     start, end = int(span[0]), int(span[1])
     if not 0 <= start < end <= len(text):
         return Markup("")

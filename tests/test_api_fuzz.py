@@ -39,14 +39,13 @@ def fuzz(api, per_operation: int) -> dict[str, int]:
     counts: dict[str, int] = {}
     headers = api.headers("admin")
     for op in operations(api):
-        label = f"{op.method.upper()} {op.path}"
-
         @given(case=op.as_strategy())
         @settings(max_examples=per_operation, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def one(case):
             response = case.call(headers=headers)
             case.validate_response(response, checks=CHECKS)
+            label = f"{case.method.upper()} {case.path}"
             counts[label] = counts.get(label, 0) + 1
 
         one()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from analyzer.checks import check, finding
 from analyzer.comments import CommentAnalysis, Evidence
+from analyzer.ru import channel_name
 from analyzer.schema import Comment
 
 SLOT_NAMES = {"action": "что сделано", "result": "результат или позиция клиента",
@@ -122,7 +123,7 @@ def unlogged(deal, view, ctx):
             if not logged:
                 yield comment_finding(
                     "comms.unlogged", comment,
-                    f"В комментарии есть контакт с клиентом через «{channel}», "
+                    f"В комментарии есть контакт с клиентом через «{channel_name(channel)}», "
                     f"но в CRM нет ни одного сообщения этого канала за ±{window.days or 1} дн.")
 
 

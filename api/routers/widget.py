@@ -21,8 +21,8 @@ router = APIRouter(tags=["widget"], responses=json_errors(400, 401, 403, 404, 42
 
 def _ticket_for(request: Request, who: Principal, deal_id: str) -> str:
     cfg = request.app.state.settings
-    return make_ticket(request.app.state.signing_key, who.account, deal_id, cfg.ticket_ttl,
-                       who.user)
+    user = who.user or (f"token:{who.token_id}" if who.token_id else None)
+    return make_ticket(request.app.state.signing_key, who.account, deal_id, cfg.ticket_ttl, user)
 
 
 @router.post("/v1/widget/tickets", response_model=TicketOut)
