@@ -8,13 +8,14 @@ Models, config and the store are loaded once per process in the lifespan.
 
 from __future__ import annotations
 
+import gc
 import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import errors
+from api import errors, logs
 from api.limits import BodyLimit
 from api.metrics import Metrics, MetricsMiddleware
 from api.refetch import bitrix_user_ok, fetch_canonical
@@ -39,6 +40,7 @@ def _jti_cache():
 
 def create_app(config: Settings | None = None) -> FastAPI:
     cfg = config or settings()
+    logs.configure(cfg.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -48,6 +50,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
         app.state.fetch = fetch_canonical
         app.state.verify_placement = bitrix_user_ok
         app.state.jti_cache = _jti_cache()
+        gc.freeze()        # models and lexicons live as long as the process: keep them out of GC scans
         yield
         app.state.store.engine.dispose()
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+access = logging.getLogger("crmqa.access")
 BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
@@ -54,6 +56,9 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, sending)
         finally:
-            route = route_of(scope)
+            route, took = route_of(scope), time.perf_counter() - start
             self.metrics.requests.labels(route, str(status[0])).inc()
-            self.metrics.latency.labels(route).observe(time.perf_counter() - start)
+            self.metrics.latency.labels(route).observe(took)
+            if access.isEnabledFor(logging.INFO):
+                access.info("request", extra={"route": route, "method": scope["method"],
+                                              "status": status[0], "ms": round(took * 1000, 2)})

@@ -53,8 +53,8 @@ def rescore(app, account_name: str, deal_id: str) -> bool:
             raise ValueError(errors[0]["reason"] if errors else "empty")
         state.store.put_scored(account_name, done, state.scorer.now(), state.scorer.models())
     except Exception as exc:        # a CRM outage must not kill the worker
-        log.warning("rescore failed: account=%s crm=%s error=%s", account_name,
-                    account.crm if account else None, type(exc).__name__)
+        log.warning("rescore failed", extra={"account": account_name, "error": type(exc).__name__,
+                                             "crm": account.crm if account else None})
         state.metrics.webhooks.labels(account.crm if account else "none", "failed").inc()
         return False
     state.metrics.webhooks.labels(account.crm, "rescored").inc()

@@ -153,3 +153,25 @@ def test_openapi_is_complete(api):
         assert path in paths, path
     body = paths["/v1/deals/score"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"].get("examples") or body.get("examples") or body.get("example")
+
+
+def test_logs_are_json_without_personal_data(api, caplog):
+    import logging
+
+    from api.logs import JsonFormatter
+
+    deal = {"id": "log-1", "title": "Петров", "contact": {"name": "Петров Иван",
+                                                         "phones": ["+79161234567"]},
+            "comments": [{"id": "k", "text": "звонил Петрову, личный вотсап"}]}
+    with caplog.at_level(logging.INFO, logger="crmqa"):
+        logging.getLogger("crmqa").addHandler(caplog.handler)
+        try:
+            api.call("POST", "/v1/deals/score", json=deal, params={"keep": "false"})
+            api.call("POST", "/v1/deals/score", json={**deal, "status": "??"})
+        finally:
+            logging.getLogger("crmqa").removeHandler(caplog.handler)
+    lines = [JsonFormatter().format(r) for r in caplog.records if r.name == "crmqa.access"]
+    assert lines and all(json.loads(x)["route"] == "/v1/deals/score" for x in lines)
+    text = "\n".join(lines)
+    assert "Петров" not in text and "79161234567" not in text and "вотсап" not in text
+    assert api.tokens["admin"] not in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -60,9 +61,12 @@ async def deal_report(deal_id: str, who: Principal = Depends(allow(*EVERYONE)),
     row = s.report(who.account, deal_id)
     if row is None:
         raise ApiError(404, "not_found", "по сделке ещё нет отчёта")
-    rep = row.report
-    labels = [LabelOut.model_validate(x, from_attributes=True)
+    labels = [LabelOut.model_validate(x, from_attributes=True).model_dump(mode="json")
               for x in s.labels(who.account, deal_id)]
-    return StoredReport(deal_id=deal_id, risk=row.risk, scores=rep.get("scores", {}),
-                        findings=rep.get("findings", []), scored_at=row.scored_at,
-                        models=row.models, labels=labels)
+    rep, scored_at = row.report, row.scored_at
+    if scored_at.tzinfo is None:                      # SQLite keeps UTC without the offset
+        scored_at = scored_at.replace(tzinfo=UTC)
+    return json_response(orjson.dumps({
+        "deal_id": deal_id, "risk": row.risk, "scores": rep.get("scores", {}),
+        "findings": rep.get("findings", []), "scored_at": scored_at.isoformat(),
+        "models": row.models, "labels": labels}))
