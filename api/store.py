@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import create_engine, delete, event, select
+from sqlalchemy import bindparam, create_engine, delete, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,9 @@ DEFAULT_URL = "sqlite:///var/crmqa.sqlite"
 DEFAULT_ACCOUNT = "default"
 ROLES = ("qa", "supervisor", "head", "admin", "widget")
 TOKEN_PREFIX = "cq_"
+
+
+_TOKEN_QUERY = select(TokenRow.__table__).where(TokenRow.__table__.c.digest == bindparam("digest"))
 
 
 def database_url(url: str | None = None) -> str:
@@ -130,10 +133,14 @@ class Store:
         return token
 
     def token(self, token: str) -> TokenRow | None:
-        """The live token row for a presented token, or None."""
-        with self.session() as s:
-            row = s.scalar(select(TokenRow).where(TokenRow.digest == digest(token)))
-        return row if row is not None and row.revoked_at is None else None
+        """The live token row for a presented token, or None (one indexed Core
+        query: it runs on every request)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(_TOKEN_QUERY, {"digest": digest(token)}).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        return TokenRow(id=row.id, account=row.account, role=row.role, digest=row.digest,
+                        name=row.name, created_at=row.created_at, revoked_at=None)
 
     def revoke_token(self, token_id: int) -> bool:
         with self.session() as s, s.begin():
@@ -197,14 +204,19 @@ class Store:
             conn.execute(self._upsert(ReportRow, ("account", "deal_id"), reports), reports)
 
     def _upsert(self, table, keys: tuple[str, ...], rows: list[dict]):
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(table)
-        return stmt.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={c: stmt.excluded[c] for c in rows[0] if c not in keys})
+        """INSERT … ON CONFLICT DO UPDATE for `table`, built once per table (its
+        construction costs more than the write)."""
+        cache = self.__dict__.setdefault("_upserts", {})
+        if table not in cache:
+            if self.engine.dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert
+            stmt = insert(table)
+            cache[table] = stmt.on_conflict_do_update(
+                index_elements=list(keys),
+                set_={c: stmt.excluded[c] for c in rows[0] if c not in keys})
+        return cache[table]
 
     def report(self, account: str, deal_id: str) -> ReportRow | None:
         with self.session() as s:

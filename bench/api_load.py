@@ -67,10 +67,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(tmp: Path, port: int, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(tmp: Path, port: int, workers: int, url: str | None
+                 ) -> tuple[subprocess.Popen, str]:
     from api.store import Store
 
-    url = f"sqlite:///{tmp / 'load.sqlite'}"
+    url = url or f"sqlite:///{tmp / 'load.sqlite'}"
     token = Store(url).create_token("bench", "admin")
     env = {**os.environ, "CRMQA_DB_URL": url, "CRMQA_SECRET": "bench-secret", "CRMQA_NOW": NOW}
     proc = subprocess.Popen(
@@ -155,6 +156,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--db", help="Database URL (default: a fresh SQLite file); e.g. "
+                    "postgresql+psycopg2://postgres@127.0.0.1:5432/test?options=-csearch_path%%3Dload")
     ap.add_argument("--rate", type=float, default=300,
                     help="Offered load of the paced runs, requests/s over all connections.")
     ap.add_argument("--variety", type=int, default=2000,
@@ -164,7 +167,7 @@ def main() -> None:
               for d in typical_deals(opts.variety)]
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        proc, token = start_server(Path(tmp), port, opts.workers)
+        proc, token = start_server(Path(tmp), port, opts.workers, opts.db)
         try:
             def score(c: int, n: int) -> bytes:
                 body = bodies[(c * 7919 + n) % len(bodies)].replace(b"@ID@", f"L-{c}-{n}".encode())
@@ -187,14 +190,18 @@ def main() -> None:
                 port, report, min(opts.seconds, 15), opts.connections, opts.rate))))
             tree = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
             rss = max(p.memory_info().rss for p in tree) / 2**20
+            busy = sorted(round(sum(p.cpu_times()[:2]), 1) for p in tree
+                          if p.memory_info().rss > 100 * 2**20)
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
     client_cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / opts.seconds
-    print(json.dumps({"workers": opts.workers, "connections": opts.connections,
+    print(json.dumps({"database": (opts.db or "sqlite").split(":")[0],
+                      "workers": opts.workers, "connections": opts.connections,
                       "cores": len(os.sched_getaffinity(0)), "comments_per_deal": 10,
                       "distinct_deals": len(bodies), "load_client_cpu_share": round(client_cpu, 2),
-                      "peak_rss_mb_per_process": round(rss, 1)}))
+                      "peak_rss_mb_per_process": round(rss, 1),
+                      "cpu_seconds_per_worker": busy}))
     for endpoint, result in runs:
         print(json.dumps({"endpoint": endpoint, **result}))
 
