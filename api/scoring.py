@@ -36,6 +36,12 @@ class Scorer:
         return self.fixed_now or datetime.now(self.tz)
 
     def ctx(self):
+        """The audit context; first, a model promoted or rolled back since the
+        last call is loaded (no restart needed)."""
+        import models
+
+        if models.reload_if_changed():
+            self._models = self.active_models()
         return make_ctx(self.now(), self.config)
 
     @staticmethod

@@ -289,6 +289,39 @@ def models_list(
         print(f"{r['name']:14s} v{r['version']:<3d} {r['status']:9s} {r['path']}  {r['sha256'][:12]}")
 
 
+@models_app.command("promote")
+def models_promote(
+    name: Annotated[str, typer.Argument(help="Model family: risk, completeness, …")],
+    version: Annotated[int | None, typer.Option(help="Candidate version (default: newest).")] = None,
+    tolerance: Annotated[float, typer.Option(help="Allowed drop of the held-out metric.")] = 0.01,
+    force: Annotated[bool, typer.Option(help="Promote even if the gate refuses.")] = False,
+) -> None:
+    """Make a candidate the active version if its held-out metric did not drop."""
+    from training import registry
+
+    try:
+        decision = registry.promote(name, version, tolerance=tolerance, force=force)
+    except (registry.PromotionRefused, LookupError, ArtifactError) as exc:
+        print(f"crmqa: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    print(decision.explain())
+
+
+@models_app.command("rollback")
+def models_rollback(
+    name: Annotated[str, typer.Argument(help="Model family: risk, completeness, …")],
+) -> None:
+    """Reactivate the previous version (its file unchanged, its hash verified)."""
+    from training import registry
+
+    try:
+        previous = registry.rollback(name)
+    except (LookupError, ArtifactError) as exc:
+        print(f"crmqa: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    print(f"{name}: действует v{previous.version}")
+
+
 token_app = typer.Typer(help="API tokens: one account, one role each.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 

@@ -1,0 +1,38 @@
+"""Learned components and their versioned artifacts (see `store`).
+
+A long-running process (the API) calls `reload_if_changed()` before using the
+models: after a promotion or rollback every cached model is dropped and the
+newly active versions load on first use.
+"""
+
+from __future__ import annotations
+
+_seen: int | None = None
+
+
+def reload() -> None:
+    """Forget every loaded model (the next use loads the active versions)."""
+    from analyzer import comments as analyses
+    from models import comments, nickname, risk, steps, store
+
+    store.load.cache_clear()
+    analyses.analyze.cache_clear()          # cached analyses carry the old models' scores
+    for fn in (comments.compiled, comments.stacked, comments._word_vector, nickname._model,
+               nickname._probability, risk.model, steps.model):
+        fn.cache_clear()
+
+
+def reload_if_changed() -> bool:
+    """True (and the models reloaded) when the artifacts changed since the last call."""
+    global _seen
+    from models import store
+
+    now = store.generation()
+    if _seen is None:
+        _seen = now
+        return False
+    if now == _seen:
+        return False
+    _seen = now
+    reload()
+    return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,11 @@ from typing import Any
 import joblib
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def artifacts_root() -> Path:
+    """Where the artifacts live: $CRMQA_ARTIFACTS, or the shipped directory."""
+    return Path(os.environ.get("CRMQA_ARTIFACTS") or ARTIFACTS)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _VERSIONED = re.compile(r"^(?P<name>[a-z_]+)-v(?P<version>\d+)\.json$")
 PINNED_LIBRARIES = ("scikit-learn", "numpy", "scipy", "joblib")
@@ -74,14 +80,16 @@ def _read_manifest(path: Path) -> Manifest:
                     libraries=raw.get("libraries", {}), trained_at=raw.get("trained_at", ""))
 
 
-def manifests(root: Path = ARTIFACTS) -> list[Manifest]:
+def manifests(root: Path | None = None) -> list[Manifest]:
+    root = root or artifacts_root()
     out = [_read_manifest(p) for p in sorted(root.glob("*.json")) if _VERSIONED.match(p.name)]
     return sorted(out, key=lambda m: (m.name, m.version))
 
 
 def save(obj: Any, name: str, *, data: dict, metrics: dict, status: str = "active",
-         root: Path = ARTIFACTS) -> Manifest:
+         root: Path | None = None) -> Manifest:
     """Write the next version of `name`; an active one retires the previous active."""
+    root = root or artifacts_root()
     root.mkdir(parents=True, exist_ok=True)
     version = 1 + max((m.version for m in manifests(root) if m.name == name), default=0)
     path = root / f"{name}-v{version}.joblib"
@@ -89,7 +97,7 @@ def save(obj: Any, name: str, *, data: dict, metrics: dict, status: str = "activ
     if status == "active":
         for old in manifests(root):
             if old.name == name and old.status == "active":
-                _set_status(old, "retired")
+                set_status(old, "retired")
     manifest = {"name": name, "version": version, "status": status,
                 "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "sha256": sha256(path), "libraries": library_versions(),
@@ -99,14 +107,32 @@ def save(obj: Any, name: str, *, data: dict, metrics: dict, status: str = "activ
     return _read_manifest(path.with_suffix(".json"))
 
 
-def _set_status(manifest: Manifest, status: str) -> None:
+STATUSES = ("active", "candidate", "retired", "refused", "rolled_back")
+
+
+def set_status(manifest: Manifest, status: str) -> None:
+    """Rewrite the manifest's status atomically (a new file renamed over the
+    old one, which also marks the directory changed for `generation`)."""
+    if status not in STATUSES:
+        raise ValueError(f"unknown status {status!r}")
     path = manifest.path.with_suffix(".json")
     raw = json.loads(path.read_text(encoding="utf-8"))
     raw["status"] = status
-    path.write_text(json.dumps(raw, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(raw, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)
 
 
-def active(name: str, root: Path = ARTIFACTS) -> Manifest:
+
+
+def generation(root: Path | None = None) -> int:
+    """Changes whenever an artifact is added or a status rewritten."""
+    root = root or artifacts_root()
+    return root.stat().st_mtime_ns
+
+
+def active(name: str, root: Path | None = None) -> Manifest:
+    root = root or artifacts_root()
     found = [m for m in manifests(root) if m.name == name and m.status == "active"]
     if not found:
         raise ArtifactError(f"no active artifact named {name!r} under {root}")
@@ -137,6 +163,6 @@ def load_verified(manifest: Manifest) -> Any:
 
 
 @lru_cache(maxsize=16)
-def load(name: str, root: Path = ARTIFACTS) -> Any:
+def load(name: str, root: Path | None = None) -> Any:
     """The active artifact `name`, verified; cached per process."""
     return load_verified(active(name, root))

@@ -1,0 +1,122 @@
+"""The registry: a candidate goes live only through the promotion gate; a
+rollback restores the previous artifact byte for byte; a running API serves
+the promoted (or restored) version without a restart."""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import pytest
+from sklearn.metrics import roc_auc_score
+
+import models
+from models import risk, store
+from training import registry
+from training.train_risk import build, crm
+
+from .api_support import running, synthetic_deals
+
+
+@pytest.fixture()
+def artifacts(tmp_path, monkeypatch):
+    """A private copy of the shipped artifacts (the repository's stay untouched)."""
+    root = tmp_path / "artifacts"
+    shutil.copytree(store.ARTIFACTS, root)
+    monkeypatch.setenv("CRMQA_ARTIFACTS", str(root))
+    models.reload()
+    yield root
+    monkeypatch.delenv("CRMQA_ARTIFACTS")
+    models.reload()
+
+
+@pytest.fixture(scope="module")
+def risk_data():
+    """Features and labels of a small synthetic CRM, split 3:1 in input order."""
+    X, y = crm(800, seed=31, rate=0.05)
+    cut = 3 * len(X) // 4
+    return X[:cut], y[:cut], X[cut:], y[cut:]
+
+
+def candidate(risk_data, shuffle: bool):
+    X, y, X_test, y_test = risk_data
+    labels = list(y)
+    if shuffle:
+        random.Random(0).shuffle(labels)
+    fitted = build().fit(X, labels)
+    auc = roc_auc_score(y_test, fitted.predict_proba(X_test)[:, 1])
+    active = store.load_verified(store.active("risk"))
+    baseline = roc_auc_score(y_test, active.predict_proba(X_test)[:, 1])
+    metrics = {"heldout": {"roc_auc": round(float(auc), 4), "n": len(y_test)},
+               "baseline": {"roc_auc": round(float(baseline), 4)}}
+    return registry.register(fitted, "risk", data={"shuffled": shuffle}, metrics=metrics)
+
+
+def test_a_model_trained_on_shuffled_labels_is_refused(artifacts, risk_data):
+    before = store.active("risk")
+    bad = candidate(risk_data, shuffle=True)
+    assert bad.status == "candidate" and bad.metrics["heldout"]["roc_auc"] < 0.75
+    with pytest.raises(registry.PromotionRefused, match="отклонена"):
+        registry.promote("risk")
+    assert store.active("risk").version == before.version
+    assert {m.version: m.status for m in registry.versions("risk")}[bad.version] == "refused"
+
+
+def test_a_sound_candidate_passes_and_rollback_restores_the_bytes(artifacts, risk_data):
+    before = store.active("risk")
+    original = before.path.read_bytes()
+    good = candidate(risk_data, shuffle=False)
+    decision = registry.promote("risk")
+    assert decision.passed and store.active("risk").version == good.version
+    restored = registry.rollback("risk")
+    assert restored.version == before.version
+    assert store.active("risk").path.read_bytes() == original
+    assert store.sha256(store.active("risk").path) == before.sha256
+    statuses = {m.version: m.status for m in registry.versions("risk")}
+    assert statuses == {before.version: "active", good.version: "rolled_back"}
+
+
+def test_nothing_to_roll_back_is_a_clear_error(artifacts):
+    with pytest.raises(LookupError, match="нет предыдущей"):
+        registry.rollback("risk")
+
+
+def test_the_api_serves_a_promotion_and_a_rollback_without_restart(artifacts, risk_data,
+                                                                   tmp_path):
+    deals = synthetic_deals(6, seed=8)
+    with running(f"sqlite:///{tmp_path / 'reg.sqlite'}") as api:
+        def score() -> tuple[dict, list[float]]:
+            out = api.call("POST", "/v1/deals/score", json=deals).json()["reports"]
+            rep = api.call("GET", f"/v1/deals/{deals[0]['id']}/report").json()
+            return rep["models"], [r["risk"] for r in out]
+
+        versions0, risks0 = score()
+        good = candidate(risk_data, shuffle=False)
+        registry.promote("risk", force=True)
+        versions1, risks1 = score()
+        assert versions1["risk"] == good.version != versions0["risk"]
+        assert risks1 != risks0
+        listed = {(m["name"], m["status"]): m["version"]
+                  for m in api.call("GET", "/v1/models").json()}
+        assert listed[("risk", "active")] == good.version
+        registry.rollback("risk")
+        versions2, risks2 = score()
+        assert versions2 == versions0 and risks2 == risks0
+
+
+def test_models_cli_promote_refuses_and_rollback_explains(artifacts, risk_data):
+    from typer.testing import CliRunner
+
+    from crmqa.cli import app
+
+    candidate(risk_data, shuffle=True)
+    refused = CliRunner().invoke(app, ["models", "promote", "risk"])
+    assert refused.exit_code == 2 and "отклонена" in refused.output
+    assert CliRunner().invoke(app, ["models", "rollback", "risk"]).exit_code == 2
+
+
+def test_reload_drops_cached_models(artifacts):
+    first = risk.model()
+    assert risk.model() is first
+    models.reload()
+    assert risk.model() is not first
