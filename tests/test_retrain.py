@@ -50,3 +50,11 @@ def test_retrained_risk_beats_the_bootstrap_on_the_companys_heldout():
     out = main(["--deals", "3000", "--labels", "800", "--heldout", "1500", "--seed", "43"])
     assert out["labels"] == 800 and out["min_inclusion_probability"] > 0
     assert out["roc_auc_retrained"] > out["roc_auc_bootstrap"] + 0.1
+
+
+def test_retrained_completeness_beats_the_bootstrap_on_the_companys_heldout():
+    from training.simulate_completeness import company_level, main
+
+    assert company_level({"action": True, "result": True, "next_step": True, "date": False}) == 1
+    out = main(["--labels", "1200", "--heldout", "1200", "--seed", "79"])
+    assert out["spearman_retrained"] > out["spearman_bootstrap"] + 0.02
