@@ -153,6 +153,20 @@ class TicketOut(BaseModel):
 StoredReport.model_rebuild()
 
 
+class RetrainIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: Literal["risk"] = Field("risk", description="The model family to retrain.")
+
+
+class JobOut(BaseModel):
+    id: int
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    stage: str | None = None
+    result: dict[str, Any] | None = None
+
+
 def json_errors(*statuses: int) -> dict:
     """OpenAPI error responses as JSON even on routes that answer HTML or text."""
     return {s: {"model": ErrorOut, "content": {"application/json": {}}} for s in statuses}

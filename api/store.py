@@ -28,6 +28,7 @@ from api.db import (
     AccountRow,
     DealRow,
     EventRow,
+    JobRow,
     LabelRow,
     ReportRow,
     SampleItemRow,
@@ -312,3 +313,25 @@ class Store:
             return True
         except IntegrityError:
             return False
+
+    # -- background jobs ----------------------------------------------------------
+
+    def new_job(self, account: str, kind: str) -> int:
+        with self.session() as s, s.begin():
+            row = JobRow(account=account, kind=kind, status="queued", created_at=now())
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def update_job(self, job_id: int, **fields) -> None:
+        with self.session() as s, s.begin():
+            row = s.get(JobRow, job_id)
+            for k, v in fields.items():
+                setattr(row, k, v)
+            if fields.get("status") in ("done", "failed"):
+                row.finished_at = now()
+
+    def job(self, account: str, job_id: int) -> JobRow | None:
+        with self.session() as s:
+            row = s.get(JobRow, job_id)
+            return row if row is not None and row.account == account else None

@@ -134,7 +134,11 @@ def test_models_and_metrics(api, scored):
     text = api.call("GET", "/metrics").text
     assert "crmqa_requests_total" in text and 'route="/v1/deals/score"' in text
     assert api.call("GET", "/metrics", role="qa").status_code == 403
-    assert api.call("POST", "/v1/models/retrain").status_code == 409
+    job = api.call("POST", "/v1/models/retrain", json={"model": "risk"})
+    assert job.status_code == 202
+    status = api.call("GET", f"/v1/models/retrain/{job.json()['id']}").json()
+    assert status["status"] == "failed" and "не меньше" in status["result"]["error"]
+    assert api.call("GET", "/v1/models/retrain/999999").status_code == 404
 
 
 def test_errors_never_leak_personal_data(api):

@@ -120,3 +120,30 @@ def test_reload_drops_cached_models(artifacts):
     assert risk.model() is first
     models.reload()
     assert risk.model() is not first
+
+
+def test_retrain_through_the_api_registers_a_measured_candidate(artifacts, tmp_path):
+    from training.simulate_auditors import company_fails
+
+    pairs = list(generate_with_truth(300))
+    with running(f"sqlite:///{tmp_path / 'rt.sqlite'}") as api:
+        assert api.call("POST", "/v1/deals/score", json=[d for d, _ in pairs]).status_code == 200
+        labels = [{"deal_id": d["id"], "target": "deal", "verdict": "value",
+                   "value": {"fail": bool(company_fails(codes))}, "auditor": "qa-1"}
+                  for d, codes in pairs]
+        assert api.call("POST", "/v1/labels", json=labels).json()["stored"] == 300
+        job = api.call("POST", "/v1/models/retrain", json={"model": "risk"}).json()
+        status = api.call("GET", f"/v1/models/retrain/{job['id']}").json()
+    assert status["status"] == "done", status
+    result = status["result"]
+    m = {x.version: x for x in registry.versions("risk")}[result["version"]]
+    assert m.status == "candidate" and m.metrics["heldout"]["n"] > 20
+    assert result["metrics"]["heldout"]["roc_auc"] > result["metrics"]["baseline"]["roc_auc"]
+
+
+def generate_with_truth(n: int):
+    from training.synth import CONTACT_CODES, DEAL_CODES, generate
+    from training.train_risk import NOW
+
+    rates = dict.fromkeys(CONTACT_CODES + DEAL_CODES, 0.02)
+    return generate(n, seed=51, now=NOW, rates=rates)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+import logging
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
 
 from api.auth import READERS, Principal, allow
 from api.errors import ApiError
 from api.metrics import Metrics
 from api.routers.deps import metrics, store
-from api.schemas import ErrorOut, json_errors
+from api.schemas import ErrorOut, JobOut, RetrainIn, json_errors
 from api.store import Store
 
+log = logging.getLogger("crmqa.jobs")
 router = APIRouter(responses=json_errors(401, 403))
 
 
@@ -42,9 +45,45 @@ async def list_models(who: Principal = Depends(allow(*READERS))) -> list[dict]:
 
 
 @router.post("/v1/models/retrain", tags=["models"], status_code=202,
-             responses={409: {"model": ErrorOut}})
-async def retrain(who: Principal = Depends(allow("admin"))) -> dict:
-    """Retraining on auditors' labels (issue 7). Until it lands, refused."""
-    raise ApiError(409, "retrain_unavailable",
-                   "переобучение по меткам аудиторов ещё не подключено; "
-                   "модели обучаются командой make models")
+             responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+async def retrain(request: Request, tasks: BackgroundTasks, body: RetrainIn | None = None,
+                  who: Principal = Depends(allow("admin")), s: Store = Depends(store)) -> JobOut:
+    """Retrain a model family on this account's labels in the background. The
+    result is a candidate: it goes live only through the promotion gate
+    (`crmqa models promote`). Follow it at GET /v1/models/retrain/{job}."""
+    job = s.new_job(who.account, f"retrain:{(body or RetrainIn()).model}")
+    tasks.add_task(run_retrain, request.app, who.account, job)
+    return _job_out(s.job(who.account, job))
+
+
+@router.get("/v1/models/retrain/{job_id}", tags=["models"],
+            responses={404: {"model": ErrorOut}})
+async def retrain_status(job_id: int, who: Principal = Depends(allow("admin")),
+                         s: Store = Depends(store)) -> JobOut:
+    """The job's status (queued, running, done, failed), stage and result."""
+    row = s.job(who.account, job_id)
+    if row is None:
+        raise ApiError(404, "not_found", "задача не найдена")
+    return _job_out(row)
+
+
+def _job_out(row) -> JobOut:
+    return JobOut(id=row.id, kind=row.kind, status=row.status, stage=row.stage,
+                  result=row.result)
+
+
+def run_retrain(app, account: str, job: int) -> None:
+    """The background part: fit, measure, register; errors end in "failed"."""
+    from training.from_labels import NotEnoughLabels, train_risk
+
+    s = app.state.store
+    s.update_job(job, status="running")
+    try:
+        result = train_risk(s, account, app.state.scorer.now(),
+                            progress=lambda stage: s.update_job(job, stage=stage))
+        s.update_job(job, status="done", stage="registered", result=result)
+    except NotEnoughLabels as exc:
+        s.update_job(job, status="failed", result={"error": str(exc)})
+    except Exception as exc:                      # reported, never a dead worker
+        log.warning("retrain failed", extra={"account": account, "error": type(exc).__name__})
+        s.update_job(job, status="failed", result={"error": type(exc).__name__})

@@ -1,0 +1,67 @@
+"""Retrain a model family on one account's stored labels (the CLI's
+`crmqa train` and the API's `POST /v1/models/retrain`).
+
+The held-out split is fixed per family: a deal is held out when a hash of its
+id falls in the last fifth, whatever else changes. The candidate and the
+active version are both measured there; the candidate is registered and goes
+live only through `registry.promote`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sklearn.metrics import roc_auc_score
+
+from models import store
+from training import datasets, registry
+from training.retrain import retrain_risk, risk_features
+
+HELDOUT_SHARE = 5          # one deal in five
+MIN_LABELS = 50
+
+
+class NotEnoughLabels(ValueError):
+    pass
+
+
+def held_out(family: str, deal_id: str) -> bool:
+    digest = hashlib.sha256(f"{family}:{deal_id}".encode()).digest()
+    return digest[0] % HELDOUT_SHARE == 0
+
+
+def _auc(pipeline, X, y) -> float | None:
+    if len(set(y)) < 2:
+        return None
+    return round(float(roc_auc_score(y, pipeline.predict_proba(X)[:, 1])), 4)
+
+
+def train_risk(db, account: str, now: datetime, progress=lambda stage: None) -> dict:
+    """Fit, measure and register a risk candidate from `account`'s deal verdicts."""
+    progress("labels")
+    labels = datasets.from_rows(db.labels(account))
+    resolved, report = datasets.resolve(labels)
+    deals = {d["id"]: d for d in db.deals(account)}
+    rows = datasets.deal_examples(resolved, set(deals), report)
+    if len(rows) < MIN_LABELS:
+        raise NotEnoughLabels(f"для обучения нужно не меньше {MIN_LABELS} оценок сделок, "
+                              f"есть {len(rows)}")
+    progress("features")
+    feats = risk_features([deals[d] for d, _, _ in rows], now)
+    train = [(f, y, w) for f, (d, y, w) in zip(feats, rows, strict=True) if not held_out("risk", d)]
+    test = [(f, y) for f, (d, y, _) in zip(feats, rows, strict=True) if held_out("risk", d)]
+    progress("fit")
+    fitted = retrain_risk([f for f, _, _ in train], [y for _, y, _ in train],
+                          [w for _, _, w in train])
+    active = store.load_verified(store.active("risk"))
+    X_test, y_test = [f for f, _ in test], [y for _, y in test]
+    metrics = {"heldout": {"roc_auc": _auc(fitted, X_test, y_test), "n": len(y_test)},
+               "baseline": {"roc_auc": _auc(active, X_test, y_test)},
+               "labels": report.as_dict()}
+    progress("register")
+    manifest = registry.register(fitted, "risk", metrics=metrics, data={
+        "source": f"auditors' labels of account {account}", "train": len(train),
+        "heldout": len(test), "weights": "1/π of the sample each deal came from"})
+    return {"name": "risk", "version": manifest.version, "status": manifest.status,
+            "metrics": metrics}
