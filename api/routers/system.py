@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Request, Response
 
 from api.auth import READERS, Principal, allow
 from api.errors import ApiError
@@ -58,7 +59,7 @@ async def retrain(request: Request, tasks: BackgroundTasks, body: RetrainIn | No
 
 @router.get("/v1/models/retrain/{job_id}", tags=["models"],
             responses={404: {"model": ErrorOut}})
-async def retrain_status(job_id: int, who: Principal = Depends(allow("admin")),
+async def retrain_status(job_id: Annotated[int, Path(ge=1, le=2**31 - 1)], who: Principal = Depends(allow("admin")),
                          s: Store = Depends(store)) -> JobOut:
     """The job's status (queued, running, done, failed), stage and result."""
     row = s.job(who.account, job_id)
