@@ -322,6 +322,46 @@ def models_rollback(
     print(f"{name}: действует v{previous.version}")
 
 
+labels_app = typer.Typer(help="Auditors' labels: import and export (CSV or JSON Lines).",
+                         no_args_is_help=True)
+app.add_typer(labels_app, name="labels")
+LABEL_FIELDS = ("deal_id", "target", "code", "entity_id", "verdict", "value", "auditor", "key",
+                "inclusion_probability")
+Db = Annotated[str | None, typer.Option(help="Database URL (default: $CRMQA_DB_URL).")]
+Account = Annotated[str, typer.Option(help="CRM account (tenant).")]
+
+
+@labels_app.command("import")
+def labels_import(
+    input: Annotated[str, typer.Argument(help="Labels as JSON Lines or a .csv (columns: "
+                                         + ", ".join(LABEL_FIELDS) + ").")],
+    account: Account, db: Db = None,
+) -> None:
+    """Store labels: a repeat (same key) is a duplicate, a label of an unknown
+    deal or a bad line is reported with its line number; the rest are kept."""
+    from crmqa import labels as io
+
+    with reported():
+        stored, duplicates, errors = io.import_labels(input, account, db)
+    for n, reason in errors[:20]:
+        print(f"строка {n}: {reason}", file=sys.stderr)
+    print(json.dumps({"stored": stored, "duplicates": duplicates, "rejected": len(errors)},
+                     ensure_ascii=False))
+    if errors and not stored and not duplicates:
+        raise typer.Exit(2)
+
+
+@labels_app.command("export")
+def labels_export(account: Account, output: Output = None, db: Db = None,
+                  csv_format: Annotated[bool, typer.Option("--csv", help="CSV instead of "
+                                                            "JSON Lines.")] = False) -> None:
+    """Write every label of the account."""
+    from crmqa import labels as io
+
+    with reported(), open_output(output) as out:
+        io.export_labels(account, db, out, csv_format)
+
+
 token_app = typer.Typer(help="API tokens: one account, one role each.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
