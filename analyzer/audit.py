@@ -88,15 +88,22 @@ def active_days(deal: Deal, ctx: Ctx) -> list[str]:
 
 def audit_deal(deal: Deal, ctx: Ctx, manager_rate: float | None = None) -> DealReport:
     """The deal's report; its risk uses `manager_rate` (the prior if unknown)."""
+    return audit_deal_features(deal, ctx, manager_rate)[0]
+
+
+def audit_deal_features(deal: Deal, ctx: Ctx, manager_rate: float | None = None
+                        ) -> tuple[DealReport, dict[str, float]]:
+    """The report and the risk model's features (kept for retraining)."""
     from models import risk
 
     findings, scores, feats = assess(deal, ctx)
     model = risk.model()
-    p = model.probability(model.logit(feats),
-                          risk.PRIOR_RATE if manager_rate is None else manager_rate)
-    return DealReport(deal_id=deal.id, manager_id=deal.manager_id, created_at=deal.created_at,
-                      status=deal.status, risk=round(p, 4), scores=scores, findings=findings,
-                      active_on=active_days(deal, ctx))
+    rate = risk.PRIOR_RATE if manager_rate is None else manager_rate
+    p = model.probability(model.logit(feats), rate)
+    report = DealReport(deal_id=deal.id, manager_id=deal.manager_id, created_at=deal.created_at,
+                        status=deal.status, risk=round(p, 4), scores=scores, findings=findings,
+                        active_on=active_days(deal, ctx))
+    return report, {**feats, "manager_rate": rate}
 
 
 def normalized_contact(contact: Contact, view: ContactView, ctx: Ctx) -> NormalizedContact:

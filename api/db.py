@@ -55,6 +55,7 @@ class ReportRow(Base):
     risk: Mapped[float] = mapped_column(Float)
     report: Mapped[dict] = mapped_column(JSON)                 # the DealReport as JSON
     models: Mapped[dict] = mapped_column(JSON)                 # model name → version scored with
+    features: Mapped[dict | None] = mapped_column(JSON)        # risk features (retraining)
     scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

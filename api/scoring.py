@@ -4,16 +4,24 @@ and models loaded once per process (in the app's lifespan)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from analyzer.audit import audit_comment, audit_contact, audit_deal, make_ctx
+from analyzer.audit import audit_comment, audit_contact, audit_deal_features, make_ctx
 from analyzer.config import get, load_config
 from analyzer.schema import CommentIn, CommentReport, Contact, ContactReport, Deal, DealReport
 from analyzer.schema import explain as explain_error
 
 NOT_OBJECT = "ожидался JSON-объект"
+
+
+class Scored(NamedTuple):
+    deal: Deal
+    raw: dict
+    report: DealReport
+    features: dict[str, float]          # the risk model's, kept for retraining
 
 
 class Scorer:
@@ -56,8 +64,7 @@ class Scorer:
             self._models = self.active_models()
         return self._models
 
-    def deals(self, objs: list, convert=None) -> tuple[list[tuple[Deal, dict, DealReport]],
-                                                        list[dict]]:
+    def deals(self, objs: list, convert=None) -> tuple[list[Scored], list[dict]]:
         """Score each deal; one that cannot be used is an error entry, the rest go on."""
         ctx, done, errors = self.ctx(), [], []
         for i, obj in enumerate(objs):
@@ -73,7 +80,8 @@ class Scorer:
             except ValueError as exc:
                 errors.append({"index": i, "reason": str(exc)})
                 continue
-            done.append((deal, raw, audit_deal(deal, ctx)))
+            report, features = audit_deal_features(deal, ctx)
+            done.append(Scored(deal, raw, report, features))
         return done, errors
 
     def comments(self, objs: list) -> tuple[list[CommentReport], list[dict]]:

@@ -178,6 +178,19 @@ class Store:
             for row in rows:
                 yield row.body
 
+    def deal_ids(self, account: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.scalars(select(DealRow.id).where(DealRow.account == account)))
+
+    def deal_bodies(self, account: str, deal_ids: list[str]) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(deal_ids), 900):
+                rows = conn.execute(select(DealRow.id, DealRow.body).where(
+                    DealRow.account == account, DealRow.id.in_(deal_ids[start:start + 900])))
+                out.update(dict(rows.all()))
+        return out
+
     def deal(self, account: str, deal_id: str) -> dict | None:
         with self.session() as s:
             row = s.get(DealRow, (account, deal_id))
@@ -192,17 +205,28 @@ class Store:
                 n += 1
         return n
 
-    def put_scored(self, account: str, pairs: list[tuple[Deal, dict, DealReport]],
-                   scored_at: datetime, models: dict) -> None:
-        """Deals and their reports in one transaction (the API's score call):
-        one INSERT … ON CONFLICT DO UPDATE per table, no ORM round trips."""
-        if not pairs:
+    def put_scored(self, account: str, scored: list, scored_at: datetime, models: dict) -> None:
+        """Deals, their reports and risk features (`api.scoring.Scored`) in one
+        transaction: one INSERT … ON CONFLICT DO UPDATE per table."""
+        if not scored:
             return
-        deals = [_deal_values(account, d, raw) for d, raw, _ in pairs]
-        reports = [_report_values(account, r, scored_at, models) for _, _, r in pairs]
+        deals = [_deal_values(account, x.deal, x.raw) for x in scored]
+        reports = [_report_values(account, x.report, scored_at, models) | {"features": x.features}
+                   for x in scored]
         with self.engine.begin() as conn:
             conn.execute(self._upsert(DealRow, ("account", "id"), deals), deals)
             conn.execute(self._upsert(ReportRow, ("account", "deal_id"), reports), reports)
+
+    def features(self, account: str, deal_ids: list[str]) -> dict[str, dict]:
+        """The stored risk features of these deals (where the API scored them)."""
+        out: dict[str, dict] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(deal_ids), 900):
+                part = deal_ids[start:start + 900]
+                rows = conn.execute(select(ReportRow.deal_id, ReportRow.features).where(
+                    ReportRow.account == account, ReportRow.deal_id.in_(part)))
+                out.update({d: f for d, f in rows if f})
+        return out
 
     def _upsert(self, table, keys: tuple[str, ...], rows: list[dict]):
         """INSERT … ON CONFLICT DO UPDATE for `table`, built once per table (its

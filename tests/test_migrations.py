@@ -19,7 +19,7 @@ def _diff(url: str) -> list:
     migrate.upgrade(engine)                    # a second run is a no-op
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert migrate.current(engine) == "0002"
+    assert migrate.current(engine) == "0003"
     engine.dispose()
     return diff
 

@@ -37,18 +37,28 @@ def _auc(pipeline, X, y) -> float | None:
     return round(float(roc_auc_score(y, pipeline.predict_proba(X)[:, 1])), 4)
 
 
+def features_of(db, account: str, ids: list[str], now: datetime) -> list[dict]:
+    """Risk features as stored when the deals were scored; deals scored
+    elsewhere (imported reports) are assessed now."""
+    known = db.features(account, ids)
+    missing = [d for d in ids if d not in known]
+    if missing:
+        bodies = db.deal_bodies(account, missing)
+        known |= dict(zip(missing, risk_features([bodies[d] for d in missing], now), strict=True))
+    return [known[d] for d in ids]
+
+
 def train_risk(db, account: str, now: datetime, progress=lambda stage: None) -> dict:
     """Fit, measure and register a risk candidate from `account`'s deal verdicts."""
     progress("labels")
     labels = datasets.from_rows(db.labels(account))
     resolved, report = datasets.resolve(labels)
-    deals = {d["id"]: d for d in db.deals(account)}
-    rows = datasets.deal_examples(resolved, set(deals), report)
+    rows = datasets.deal_examples(resolved, db.deal_ids(account), report)
     if len(rows) < MIN_LABELS:
         raise NotEnoughLabels(f"для обучения нужно не меньше {MIN_LABELS} оценок сделок, "
                               f"есть {len(rows)}")
     progress("features")
-    feats = risk_features([deals[d] for d, _, _ in rows], now)
+    feats = features_of(db, account, [d for d, _, _ in rows], now)
     train = [(f, y, w) for f, (d, y, w) in zip(feats, rows, strict=True) if not held_out("risk", d)]
     test = [(f, y) for f, (d, y, _) in zip(feats, rows, strict=True) if held_out("risk", d)]
     progress("fit")

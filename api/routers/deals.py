@@ -44,11 +44,11 @@ async def score_deals(request: Request, body: DealBody,
     cannot be used is reported in `errors` by its position; the rest are scored."""
     done, errors = sc.deals(as_list(body, request.app.state.settings.max_items), _converter(format))
     if keep and done:
-        s.put_scored(who.account, list({d.id: (d, raw, r) for d, raw, r in done}.values()),
+        s.put_scored(who.account, list({x.deal.id: x for x in done}.values()),
                      sc.now(), sc.models())
     m.deals.inc(len(done))
     return json_response(
-        b'{"reports":[' + b",".join(r.__pydantic_serializer__.to_json(r) for _, _, r in done)
+        b'{"reports":[' + b",".join(x.report.__pydantic_serializer__.to_json(x.report) for x in done)
         + b'],"errors":' + orjson.dumps(errors) + b"}")
 
 
