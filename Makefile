@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(PY) bench/score_conversations.py
 	$(PY) bench/sample.py
 	$(PY) bench/api_load.py
+	$(PY) bench/retrain.py
 
 models: $(STAMP)
 	$(PY) -m training.train_nickname

@@ -97,15 +97,21 @@ class Population:
         return len(self.ids)
 
 
-def probabilities(risk: np.ndarray, n: float, floor: float, explore: float) -> np.ndarray:
-    """π = min(1, max(floor, c·w)) with Σπ = n, w = risk mixed with a uniform share."""
+def probabilities(risk: np.ndarray, n: float, floor: float, explore: float,
+                  uncertain: float = 0.0) -> np.ndarray:
+    """π = min(1, max(floor, c·w)) with Σπ = n, where w mixes the risk, a
+    uniform share (`explore`) and a share for the deals the risk model is
+    least sure of (`uncertain`: weight 1 − |2·risk − 1|, most at risk 0.5) —
+    active learning inside the same design, so their π is recorded like any."""
     size = len(risk)
     if size == 0 or n <= 0:
         return np.zeros(size)
     if n >= size:
         return np.ones(size)
     mean = float(risk.mean()) or 1.0
-    w = (1 - explore) * risk / mean + explore
+    doubt = 1.0 - np.abs(2.0 * risk - 1.0)
+    doubt_mean = float(doubt.mean()) or 1.0
+    w = (1 - explore - uncertain) * risk / mean + explore + uncertain * doubt / doubt_mean
     lo, hi = 0.0, 1.0
     while np.minimum(1.0, np.maximum(floor, hi * w)).sum() < n:
         hi *= 2
@@ -150,11 +156,13 @@ class Draw:
 
 
 def draw(pop: Population, quota: float, seed: int, floor: float = 0.02, explore: float = 0.2,
-         each_manager: bool = False) -> Draw:
+         each_manager: bool = False, uncertain: float = 0.0) -> Draw:
+    if not 0 <= explore + uncertain <= 1:
+        raise ValueError("exploration + uncertain share must be within 0..1")
     rng = np.random.default_rng(seed)
     risk = np.asarray(pop.risk, dtype=float)
     managers, groups = np.unique(np.asarray(pop.managers), return_inverse=True)
-    pi = probabilities(risk, quota, floor, explore)
+    pi = probabilities(risk, quota, floor, explore, uncertain)
     if each_manager:
         pi = at_least_one_each(pi, groups)
     order = np.lexsort((rng.permutation(len(pop)), groups))

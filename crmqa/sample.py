@@ -155,7 +155,8 @@ def run(source, role: str, day: date, config: dict, rate: float | None, seed: in
     floor = float(get(config, "sampling.floor", 0.02))
     d = sampling.draw(pop, quota(table, rate, len(pop)), seed, floor,
                       float(get(config, "sampling.exploration", 0.2)),
-                      bool(table.get("each_manager")))
+                      bool(table.get("each_manager")),
+                      float(get(config, "sampling.uncertain", 0.0)))
     return sample_lines(d, role, table, floor), summary(d, role, day, window), errors
 
 

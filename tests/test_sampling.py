@@ -117,3 +117,25 @@ def test_risk_model_ranks_deals_on_an_unseen_crm(crm):
     risk = np.asarray(crm.population.risk)
     assert roc_auc_score(crm.truth, risk) >= 0.85
     assert brier_score_loss(crm.truth, risk) < 0.1
+
+
+def test_an_uncertain_share_leans_on_deals_near_half_risk_inside_the_design():
+    rng = np.random.default_rng(3)
+    risk = rng.beta(0.5, 2, size=4000)
+    plain = sampling.probabilities(risk, 400, floor=0.02, explore=0.2)
+    active = sampling.probabilities(risk, 400, floor=0.02, explore=0.2, uncertain=0.3)
+    assert active.sum() == pytest.approx(400, abs=1e-6) and active.min() >= 0.02
+    near_half, sure = np.abs(risk - 0.5) < 0.1, risk > 0.85
+    assert active[near_half].mean() > plain[near_half].mean()
+    assert active[sure].mean() < 0.8 * plain[sure].mean()      # the model is sure of these
+    # the estimates stay honest: Horvitz–Thompson over many draws hits the truth
+    pop = sampling.Population()
+    truth = rng.random(4000) < risk
+    for i, (r, bad) in enumerate(zip(risk, truth, strict=True)):
+        pop.add(f"d{i}", f"m{i % 7}", float(r), {"bad"} if bad else set())
+    bit = pop.bit("bad")
+    estimates = [sampling.estimate(sampling.draw(pop, 400, seed, uncertain=0.3), bit)[0]
+                 for seed in range(60)]
+    assert np.mean(estimates) == pytest.approx(truth.mean(), abs=0.01)
+    with pytest.raises(ValueError):
+        sampling.draw(pop, 400, 0, explore=0.8, uncertain=0.3)
