@@ -156,7 +156,7 @@ StoredReport.model_rebuild()
 class RetrainIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model: Literal["risk"] = Field("risk", description="The model family to retrain.")
+    model: Literal["risk", "completeness"] = Field("risk", description="The model family.")
 
 
 class JobOut(BaseModel):

@@ -147,3 +147,26 @@ def generate_with_truth(n: int):
 
     rates = dict.fromkeys(CONTACT_CODES + DEAL_CODES, 0.02)
     return generate(n, seed=51, now=NOW, rates=rates)
+
+
+def test_completeness_retrains_on_comment_grades(artifacts, tmp_path):
+    from training import comments_corpus
+    from training.simulate_completeness import company_level
+
+    rows = comments_corpus.generate(seed=83, n=400)
+    deals = synthetic_deals(80, seed=12)
+    for i, d in enumerate(deals):
+        d["comments"] = [{"id": f"c{k}", "text": r["text"], "created_at": d["created_at"]}
+                         for k, r in enumerate(rows[i * 5:(i + 1) * 5])]
+    labels = [{"deal_id": d["id"], "target": "comment", "entity_id": f"c{k}", "verdict": "value",
+               "value": {"completeness": company_level(r["slots"])}}
+              for i, d in enumerate(deals) for k, r in enumerate(rows[i * 5:(i + 1) * 5])]
+    with running(f"sqlite:///{tmp_path / 'c.sqlite'}") as api:
+        assert api.call("POST", "/v1/deals/score", json=deals).status_code == 200
+        assert api.call("POST", "/v1/labels", json=labels).json()["stored"] == 400
+        job = api.call("POST", "/v1/models/retrain", json={"model": "completeness"}).json()
+        status = api.call("GET", f"/v1/models/retrain/{job['id']}").json()
+    assert status["status"] == "done", status
+    metrics = status["result"]["metrics"]
+    assert metrics["heldout"]["n"] > 40 and metrics["baseline"]["spearman"] is not None
+    assert registry.versions("completeness")[-1].status == "candidate"

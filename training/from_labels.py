@@ -75,3 +75,61 @@ def train_risk(db, account: str, now: datetime, progress=lambda stage: None) -> 
         "heldout": len(test), "weights": "1/π of the sample each deal came from"})
     return {"name": "risk", "version": manifest.version, "status": manifest.status,
             "metrics": metrics}
+
+
+def comment_texts(db, account: str, deal_ids: set[str]) -> dict[tuple[str, str], str]:
+    bodies = db.deal_bodies(account, sorted(deal_ids))
+    return {(d, str(c.get("id"))): str(c.get("text") or "")
+            for d, body in bodies.items() for c in body.get("comments") or ()
+            if isinstance(c, dict) and c.get("id") is not None}
+
+
+def train_completeness(db, account: str, now: datetime, progress=lambda stage: None,
+                       bootstrap_n: int = 4000) -> dict:
+    """Fit, measure and register a completeness candidate from the account's
+    comment grades (0/1/2), the bootstrap corpus joining at a lower weight."""
+    from scipy.stats import spearmanr
+
+    from analyzer.comments import analyze
+    from models.linear import build
+    from training import comments_corpus
+    from training.retrain import BOOTSTRAP_WEIGHT
+    from training.simulate_completeness import expected
+    from training.train_comments import TARGETS, TODAY
+
+    progress("labels")
+    resolved, report = datasets.resolve(datasets.from_rows(db.labels(account)))
+    ids = {x.deal_id for x in resolved.values() if x.target == "comment"}
+    rows = datasets.comment_examples(resolved, comment_texts(db, account, ids), report)
+    if len(rows) < MIN_LABELS:
+        raise NotEnoughLabels(f"для обучения нужно не меньше {MIN_LABELS} оценок "
+                              f"комментариев, есть {len(rows)}")
+    progress("features")
+    train = [r for r in rows if not held_out("completeness", r[0])]
+    test = [r for r in rows if held_out("completeness", r[0])]
+    boot = comments_corpus.generate(seed=0, n=bootstrap_n)
+    feats = lambda texts: [analyze(t, TODAY).features for t in texts]  # noqa: E731
+    X = feats([t for t, _, _ in train]) + feats([r["text"] for r in boot])
+    y = [v for _, v, _ in train] + [int(r["completeness"]) for r in boot]
+    w = [wt for _, _, wt in train] + [BOOTSTRAP_WEIGHT] * len(boot)
+    progress("fit")
+    fitted = build(C=TARGETS["completeness"][1]).fit(X, y, clf__sample_weight=w)
+    active = store.load_verified(store.active("completeness"))
+    X_test, y_test = feats([t for t, _, _ in test]), [v for _, v, _ in test]
+
+    def rho(model) -> float | None:
+        if len(set(y_test)) < 2:
+            return None
+        return round(float(spearmanr(expected(model, X_test), y_test)[0]), 4)
+
+    metrics = {"heldout": {"spearman": rho(fitted), "n": len(y_test)},
+               "baseline": {"spearman": rho(active)}, "labels": report.as_dict()}
+    progress("register")
+    manifest = registry.register(fitted, "completeness", metrics=metrics, data={
+        "source": f"auditors' comment grades of account {account} + bootstrap corpus "
+                  f"(weight {BOOTSTRAP_WEIGHT})", "train": len(train), "heldout": len(test)})
+    return {"name": "completeness", "version": manifest.version, "status": manifest.status,
+            "metrics": metrics}
+
+
+TRAINERS = {"risk": train_risk, "completeness": train_completeness}

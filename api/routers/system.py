@@ -53,7 +53,7 @@ async def retrain(request: Request, tasks: BackgroundTasks, body: RetrainIn | No
     result is a candidate: it goes live only through the promotion gate
     (`crmqa models promote`). Follow it at GET /v1/models/retrain/{job}."""
     job = s.new_job(who.account, f"retrain:{(body or RetrainIn()).model}")
-    tasks.add_task(run_retrain, request.app, who.account, job)
+    tasks.add_task(run_retrain, request.app, who.account, job, (body or RetrainIn()).model)
     return _job_out(s.job(who.account, job))
 
 
@@ -73,14 +73,14 @@ def _job_out(row) -> JobOut:
                   result=row.result)
 
 
-def run_retrain(app, account: str, job: int) -> None:
+def run_retrain(app, account: str, job: int, model: str = "risk") -> None:
     """The background part: fit, measure, register; errors end in "failed"."""
-    from training.from_labels import NotEnoughLabels, train_risk
+    from training.from_labels import TRAINERS, NotEnoughLabels
 
     s = app.state.store
     s.update_job(job, status="running")
     try:
-        result = train_risk(s, account, app.state.scorer.now(),
+        result = TRAINERS[model](s, account, app.state.scorer.now(),
                             progress=lambda stage: s.update_job(job, stage=stage))
         s.update_job(job, status="done", stage="registered", result=result)
     except NotEnoughLabels as exc:
