@@ -362,6 +362,39 @@ def labels_export(account: Account, output: Output = None, db: Db = None,
         io.export_labels(account, db, out, csv_format)
 
 
+@app.command()
+def train(
+    model: Annotated[str, typer.Argument(help="risk | completeness")],
+    account: Account, db: Db = None,
+    promote: Annotated[bool, typer.Option(help="Promote it if it passes the gate.")] = False,
+) -> None:
+    """Retrain a model on the account's labels; the candidate is registered
+    (and, with --promote, made active if its held-out metric did not drop)."""
+    from datetime import UTC
+    from datetime import datetime as dt
+
+    from api.store import Store
+    from training import registry
+    from training.from_labels import TRAINERS, NotEnoughLabels
+
+    if model not in TRAINERS:
+        print(f"crmqa: модель {model!r} не переобучается; доступны: {', '.join(TRAINERS)}",
+              file=sys.stderr)
+        raise typer.Exit(2)
+    try:
+        result = TRAINERS[model](Store(db), account, dt.now(UTC))
+    except NotEnoughLabels as exc:
+        print(f"crmqa: {exc}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    print(json.dumps(result, ensure_ascii=False))
+    if promote:
+        try:
+            print(registry.promote(model, result["version"]).explain())
+        except registry.PromotionRefused as exc:
+            print(f"crmqa: {exc}", file=sys.stderr)
+            raise typer.Exit(2) from None
+
+
 token_app = typer.Typer(help="API tokens: one account, one role each.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 

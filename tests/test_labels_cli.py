@@ -63,3 +63,11 @@ def test_csv_round_trip_keeps_every_label(tmp_path):
     assert '"stored": 5' in back.output
     assert sorted((x.deal_id, x.value["fail"]) for x in Store(other).labels("acme")) == \
         sorted((d["id"], i % 2 == 0) for i, d in enumerate(deals))
+
+
+def test_train_without_enough_labels_says_so(tmp_path):
+    url, _ = _store(tmp_path)
+    out = CliRunner().invoke(app, ["train", "risk", "--account", "acme", "--db", url])
+    assert out.exit_code == 2 and "не меньше" in out.output
+    assert CliRunner().invoke(app, ["train", "nickname", "--account", "acme",
+                                    "--db", url]).exit_code == 2
