@@ -19,7 +19,7 @@ from api import errors, logs
 from api.limits import BodyLimit
 from api.metrics import Metrics, MetricsMiddleware
 from api.refetch import bitrix_user_ok, fetch_canonical
-from api.routers import deals, labels, samples, system, texts, webhooks, widget
+from api.routers import deals, labels, quality, samples, system, texts, webhooks, widget
 from api.scoring import Scorer
 from api.settings import Settings, settings
 from api.store import Store
@@ -59,7 +59,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
     app.state.signing_key = cfg.signing_key()
     app.state.metrics = Metrics()
     errors.install(app)
-    for r in (deals, texts, samples, labels, system, widget, webhooks):
+    for r in (deals, texts, samples, labels, quality, system, widget, webhooks):
         app.include_router(r.router)
     # amoCRM shows the page in a sandboxed iframe (origin "null"); its buttons
     # send a bearer ticket, never cookies, so that origin may call too.

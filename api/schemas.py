@@ -167,6 +167,32 @@ class JobOut(BaseModel):
     result: dict[str, Any] | None = None
 
 
+class CheckQuality(BaseModel):
+    code: str
+    coverage: float = Field(description="Share of the account's deals the check fires on.")
+    verdicts: int
+    precision: float | None = Field(description="Confirmed / judged (None: not judged yet).")
+
+
+class AuditorLeniency(BaseModel):
+    auditor: str
+    labels: int
+    confirmed: float
+    others_confirmed: float
+    flag: str = Field(description='"мягкий", "строгий" or empty')
+
+
+class Agreement(BaseModel):
+    auditors: list[str]
+    directions: dict[str, dict[str, Any]]
+
+
+class QualityOut(BaseModel):
+    checks: list[CheckQuality]
+    auditors: list[AuditorLeniency]
+    agreement: list[Agreement]
+
+
 def json_errors(*statuses: int) -> dict:
     """OpenAPI error responses as JSON even on routes that answer HTML or text."""
     return {s: {"model": ErrorOut, "content": {"application/json": {}}} for s in statuses}

@@ -179,3 +179,23 @@ def test_logs_are_json_without_personal_data(api, caplog):
     text = "\n".join(lines)
     assert "Петров" not in text and "79161234567" not in text and "вотсап" not in text
     assert api.tokens["admin"] not in text
+
+
+def test_quality_shows_checks_auditors_and_agreement(api, scored):
+    _, body = scored
+    with_findings = [r for r in body["reports"] if r["findings"]][:6]
+    labels = []
+    for r in with_findings:
+        code = r["findings"][0]["code"]
+        labels += [{"deal_id": r["deal_id"], "code": code, "verdict": "rejected", "auditor": "boris"},
+                   {"deal_id": r["deal_id"], "target": "deal", "verdict": "value",
+                    "value": {"skills": "fail"}, "auditor": "boris"},
+                   {"deal_id": r["deal_id"], "target": "deal", "verdict": "value",
+                    "value": {"skills": "fail"}, "auditor": "vera"}]
+    assert api.call("POST", "/v1/labels", json=labels).status_code == 200
+    out = api.call("GET", "/v1/quality", role="head").json()
+    checks = {c["code"]: c for c in out["checks"]}
+    judged = {r["findings"][0]["code"] for r in with_findings}
+    assert all(checks[c]["verdicts"] > 0 and checks[c]["coverage"] > 0 for c in judged)
+    pair = next(p for p in out["agreement"] if p["auditors"] == ["boris", "vera"])
+    assert pair["directions"]["skills"] == {"deals": len(with_findings), "kappa": 1.0}

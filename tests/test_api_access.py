@@ -26,6 +26,7 @@ def endpoints(deal_id: str) -> list[tuple[str, str, dict | list | None, set[str]
         ("GET", "/v1/models", None, READERS),
         ("POST", "/v1/models/retrain", None, {"admin"}),
         ("GET", "/metrics", None, {"admin"}),
+        ("GET", "/v1/quality", None, {"head", "admin"}),
         ("POST", "/v1/widget/tickets", {"deal_id": deal_id}, EVERYONE),
         ("GET", f"/widget/deal/{deal_id}", None, EVERYONE),
     ]
