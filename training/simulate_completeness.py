@@ -1,7 +1,9 @@
 """Simulated auditors for comment completeness: a company grades comments by
 its own rule, its auditors label 2,000 of them (10% of grades wrong), and the
-model retrained on those labels (bootstrap corpus at a lower weight) is
-compared with the shipped one on the company's held-out comments.
+model retrained on those labels (weighted 1/π, bootstrap corpus at a lower
+weight) is compared with the shipped one on the company's held-out comments.
+Auditors get the comments in risk-weighted samples: the ones the shipped model
+finds least complete are drawn more often, every comment keeps a chance.
 
     python -m training.simulate_completeness [--labels 2000] [--noise 0.1]
 
@@ -40,6 +42,21 @@ def expected(pipeline, X) -> list[float]:
             for row in pipeline.predict_proba(X)]
 
 
+def risk_weighted(pool: list[dict], model, n: int, seed: int) -> tuple[list[dict], list[float]]:
+    """The comments auditors get: drawn leaning on the ones the shipped model
+    finds least complete (systematic PPS, floor and exploration as for deals),
+    each with its inclusion probability."""
+    import numpy as np
+
+    from analyzer import sampling
+
+    doubt = 1.0 - np.array(expected(model, [analyze(r["text"], TODAY).features for r in pool]))
+    pi = sampling.probabilities(doubt, float(n), floor=0.02, explore=0.2)
+    rng = np.random.default_rng(seed)
+    chosen = sampling.systematic(pi, rng.permutation(len(pool)), rng)
+    return [pool[i] for i in chosen], [float(pi[i]) for i in chosen]
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--labels", type=int, default=2000)
@@ -49,9 +66,11 @@ def main(argv: list[str] | None = None) -> dict:
     args = ap.parse_args(argv)
     started = time.perf_counter()
     rng = random.Random(args.seed)
-    rows = comments_corpus.generate(seed=args.seed, n=args.labels + args.heldout)
-    rng.shuffle(rows)
-    labelled, heldout = rows[:args.labels], rows[args.labels:]
+    pool = comments_corpus.generate(seed=args.seed, n=3 * args.labels + args.heldout)
+    rng.shuffle(pool)
+    heldout, pool = pool[:args.heldout], pool[args.heldout:]
+    shipped = store.load_verified(store.active("completeness"))
+    labelled, pis = risk_weighted(pool, shipped, args.labels, args.seed)
     truth = [company_level(r["slots"]) for r in labelled]
     noisy = [y if rng.random() >= args.noise else rng.choice([v for v in (0, 1, 2) if v != y])
              for y in truth]
@@ -59,11 +78,12 @@ def main(argv: list[str] | None = None) -> dict:
     feats = lambda rs: [analyze(r["text"], TODAY).features for r in rs]  # noqa: E731
     X, X_boot, X_test = feats(labelled), feats(boot), feats(heldout)
     y_test = [company_level(r["slots"]) for r in heldout]
-    weights = [1.0] * len(X) + [BOOTSTRAP_WEIGHT] * len(X_boot)
+    mean_w = sum(1 / p for p in pis) / len(pis)
+    weights = [1 / p / mean_w for p in pis] + [BOOTSTRAP_WEIGHT] * len(X_boot)
     retrained = build(C=TARGETS["completeness"][1]).fit(
         X + X_boot, noisy + [int(r["completeness"]) for r in boot], clf__sample_weight=weights)
-    shipped = store.load_verified(store.active("completeness"))
     result = {"labels": len(X), "noise": args.noise, "heldout_comments": len(X_test),
+              "min_inclusion_probability": round(min(pis), 4),
               "spearman_bootstrap": round(float(spearmanr(expected(shipped, X_test), y_test)[0]), 4),
               "spearman_retrained": round(float(spearmanr(expected(retrained, X_test), y_test)[0]), 4),
               "seconds": round(time.perf_counter() - started, 1)}
