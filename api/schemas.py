@@ -156,7 +156,8 @@ StoredReport.model_rebuild()
 class RetrainIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model: Literal["risk", "completeness"] = Field("risk", description="The model family.")
+    model: Literal["risk", "completeness", "off_channel"] = Field(
+        "risk", description="The model family.")
 
 
 class JobOut(BaseModel):

@@ -149,7 +149,7 @@ def generate_with_truth(n: int):
     return generate(n, seed=51, now=NOW, rates=rates)
 
 
-def test_completeness_retrains_on_comment_grades(artifacts, tmp_path):
+def test_comment_models_retrain_on_comment_verdicts(artifacts, tmp_path):
     from training import comments_corpus
     from training.simulate_completeness import company_level
 
@@ -159,14 +159,19 @@ def test_completeness_retrains_on_comment_grades(artifacts, tmp_path):
         d["comments"] = [{"id": f"c{k}", "text": r["text"], "created_at": d["created_at"]}
                          for k, r in enumerate(rows[i * 5:(i + 1) * 5])]
     labels = [{"deal_id": d["id"], "target": "comment", "entity_id": f"c{k}", "verdict": "value",
-               "value": {"completeness": company_level(r["slots"])}}
+               "value": {"completeness": company_level(r["slots"]),
+                         "off_channel": r["off_channel"]}}
               for i, d in enumerate(deals) for k, r in enumerate(rows[i * 5:(i + 1) * 5])]
     with running(f"sqlite:///{tmp_path / 'c.sqlite'}") as api:
         assert api.call("POST", "/v1/deals/score", json=deals).status_code == 200
         assert api.call("POST", "/v1/labels", json=labels).json()["stored"] == 400
         job = api.call("POST", "/v1/models/retrain", json={"model": "completeness"}).json()
         status = api.call("GET", f"/v1/models/retrain/{job['id']}").json()
+        job2 = api.call("POST", "/v1/models/retrain", json={"model": "off_channel"}).json()
+        status2 = api.call("GET", f"/v1/models/retrain/{job2['id']}").json()
     assert status["status"] == "done", status
+    assert status2["status"] == "done", status2
+    assert status2["result"]["metrics"]["heldout"]["f1"] is not None
     metrics = status["result"]["metrics"]
     assert metrics["heldout"]["n"] > 40 and metrics["baseline"]["spearman"] is not None
     assert registry.versions("completeness")[-1].status == "candidate"

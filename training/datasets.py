@@ -100,18 +100,20 @@ def deal_examples(resolved: dict[tuple, Label], known: set[str], report: Report
 
 
 def comment_examples(resolved: dict[tuple, Label], texts: dict[tuple[str, str], str],
-                     report: Report) -> list[tuple[str, int, float]]:
-    """(comment text, completeness 0..2, weight) per comment verdict."""
+                     report: Report, key: str = "completeness") -> list[tuple[str, int, float]]:
+    """(comment text, grade, weight) per comment verdict on `key`: completeness
+    0/1/2, or off_channel / disrespect as 0/1."""
+    allowed = (0, 1, 2) if key == "completeness" else (False, True)
     out = []
     for x in resolved.values():
         if x.target != "comment" or not isinstance(x.value, dict) \
-                or x.value.get("completeness") not in (0, 1, 2):
+                or x.value.get(key) not in allowed or isinstance(x.value.get(key), float):
             continue
         text = texts.get((x.deal_id, str(x.entity_id)))
         if text is None:
             report.unknown_deals.append(x.deal_id)
             continue
-        out.append((text, int(x.value["completeness"]), weight(x)))
+        out.append((text, int(x.value[key]), weight(x)))
     return out
 
 

@@ -86,50 +86,70 @@ def comment_texts(db, account: str, deal_ids: set[str]) -> dict[tuple[str, str],
 
 def train_completeness(db, account: str, now: datetime, progress=lambda stage: None,
                        bootstrap_n: int = 4000) -> dict:
-    """Fit, measure and register a completeness candidate from the account's
-    comment grades (0/1/2), the bootstrap corpus joining at a lower weight."""
-    from scipy.stats import spearmanr
+    """Completeness (0/1/2) from the account's comment grades."""
+    return _train_comment_model("completeness", db, account, progress, bootstrap_n)
 
+
+def train_off_channel(db, account: str, now: datetime, progress=lambda stage: None,
+                      bootstrap_n: int = 4000) -> dict:
+    """Off-channel (yes/no) from the account's comment verdicts."""
+    return _train_comment_model("off_channel", db, account, progress, bootstrap_n)
+
+
+def _comment_metric(name: str, model, X, y) -> float | None:
+    from scipy.stats import spearmanr
+    from sklearn.metrics import f1_score
+
+    from training.simulate_completeness import expected
+
+    if len(set(y)) < 2:
+        return None
+    if name == "completeness":
+        return round(float(spearmanr(expected(model, X), y)[0]), 4)
+    return round(float(f1_score(y, model.predict(X))), 4)
+
+
+def _train_comment_model(name: str, db, account: str, progress, bootstrap_n: int) -> dict:
+    """Fit, measure and register a comment model from the account's verdicts,
+    the bootstrap corpus joining at a lower weight."""
     from analyzer.comments import analyze
     from models.linear import build
     from training import comments_corpus
     from training.retrain import BOOTSTRAP_WEIGHT
-    from training.simulate_completeness import expected
     from training.train_comments import TARGETS, TODAY
 
     progress("labels")
     resolved, report = datasets.resolve(datasets.from_rows(db.labels(account)))
     ids = {x.deal_id for x in resolved.values() if x.target == "comment"}
-    rows = datasets.comment_examples(resolved, comment_texts(db, account, ids), report)
+    rows = datasets.comment_examples(resolved, comment_texts(db, account, ids), report, name)
     if len(rows) < MIN_LABELS:
         raise NotEnoughLabels(f"для обучения нужно не меньше {MIN_LABELS} оценок "
                               f"комментариев, есть {len(rows)}")
     progress("features")
-    train = [r for r in rows if not held_out("completeness", r[0])]
-    test = [r for r in rows if held_out("completeness", r[0])]
+    train = [r for r in rows if not held_out(name, r[0])]
+    test = [r for r in rows if held_out(name, r[0])]
     boot = comments_corpus.generate(seed=0, n=bootstrap_n)
     feats = lambda texts: [analyze(t, TODAY).features for t in texts]  # noqa: E731
     X = feats([t for t, _, _ in train]) + feats([r["text"] for r in boot])
-    y = [v for _, v, _ in train] + [int(r["completeness"]) for r in boot]
-    w = [wt for _, _, wt in train] + [BOOTSTRAP_WEIGHT] * len(boot)
+    y = [v for _, v, _ in train] + [int(r[TARGETS[name][0]]) for r in boot]
+    mean_w = sum(w for _, _, w in train) / len(train) if train else 1.0
+    w = [wt / mean_w for _, _, wt in train] + [BOOTSTRAP_WEIGHT] * len(boot)
     progress("fit")
-    fitted = build(C=TARGETS["completeness"][1]).fit(X, y, clf__sample_weight=w)
-    active = store.load_verified(store.active("completeness"))
+    fitted = build(C=TARGETS[name][1]).fit(X, y, clf__sample_weight=w)
+    active = store.load_verified(store.active(name))
     X_test, y_test = feats([t for t, _, _ in test]), [v for _, v, _ in test]
-
-    def rho(model) -> float | None:
-        if len(set(y_test)) < 2:
-            return None
-        return round(float(spearmanr(expected(model, X_test), y_test)[0]), 4)
-
-    metrics = {"heldout": {"spearman": rho(fitted), "n": len(y_test)},
-               "baseline": {"spearman": rho(active)}, "labels": report.as_dict()}
+    metric = "spearman" if name == "completeness" else "f1"
+    metrics = {"heldout": {metric: _comment_metric(name, fitted, X_test, y_test),
+                           "n": len(y_test)},
+               "baseline": {metric: _comment_metric(name, active, X_test, y_test)},
+               "labels": report.as_dict()}
     progress("register")
-    manifest = registry.register(fitted, "completeness", metrics=metrics, data={
-        "source": f"auditors' comment grades of account {account} + bootstrap corpus "
+    manifest = registry.register(fitted, name, metrics=metrics, data={
+        "source": f"auditors' comment verdicts of account {account} + bootstrap corpus "
                   f"(weight {BOOTSTRAP_WEIGHT})", "train": len(train), "heldout": len(test)})
-    return {"name": "completeness", "version": manifest.version, "status": manifest.status,
+    return {"name": name, "version": manifest.version, "status": manifest.status,
             "metrics": metrics}
 
 
-TRAINERS = {"risk": train_risk, "completeness": train_completeness}
+TRAINERS = {"risk": train_risk, "completeness": train_completeness,
+            "off_channel": train_off_channel}
