@@ -59,8 +59,9 @@ def estimates(names: list[str], values: list[float], lows: list[float], highs: l
     """Estimated population defect rates with their 95% intervals."""
     plt, fig, ax = _figure(7.5, 0.35 * len(names) + 0.8)
     y = list(range(len(names)))[::-1]
-    err = [[100 * (v - lo) for v, lo in zip(values, lows, strict=True)],
-           [100 * (hi - v) for v, hi in zip(values, highs, strict=True)]]
+    # an interval clipped to [0, 1] (or rounded) may not reach the estimate: draw no bar past it
+    err = [[100 * max(0.0, v - lo) for v, lo in zip(values, lows, strict=True)],
+           [100 * max(0.0, hi - v) for v, hi in zip(values, highs, strict=True)]]
     ax.barh(y, [100 * v for v in values], xerr=err, color="#4b6fd6", alpha=0.85,
             error_kw={"ecolor": "#1d2330", "capsize": 3})
     ax.set_yticks(y, names, fontsize=8)

@@ -456,6 +456,8 @@ def report_cmd(
     now: Annotated[str | None, typer.Option(help="Audit time, ISO 8601 (default: now).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of today's samples.")] = 0,
     config: Config = None,
+    labels: Annotated[str | None, typer.Option(help="Auditors' labels (`crmqa labels export`) "
+                                               "for the calibration section.")] = None,
 ) -> None:
     """Score deals and write the department head's HTML report (self-contained)."""
     from pathlib import Path
@@ -479,7 +481,11 @@ def report_cmd(
         report_errors(errors, len(raw) + len(errors), None)
         if not raw:
             raise InputError("no usable deals")
-        *_, html = build_report(raw, parse_now(now, cfg), cfg, seed, None, Path(output))
+        from crmqa import calibration
+
+        marks = calibration.load(labels) if labels else None
+        *_, html = build_report(raw, parse_now(now, cfg), cfg, seed, None, Path(output),
+                                labels=marks)
     print(html.resolve())
 
 

@@ -55,8 +55,12 @@ def _print_summary(summary, quality) -> None:
 
 
 def build_report(raw: list[dict], now, config: dict, seed: int, quality: dict | None,
-                 out_path: Path, store: Store | None = None):
-    """Score deals, draw today's samples, write the head's HTML report."""
+                 out_path: Path, store: Store | None = None, labels: list | None = None):
+    """Score deals, draw today's samples, write the head's HTML report (with
+    auditors' calibration from `labels`, or simulated ones when `quality`
+    holds the synthetic ground truth)."""
+    from crmqa import calibration
+
     deals = [Deal.model_validate(d) for d in raw]
     norms = effective(config, collect(deals))
     reports = score_all(raw, DealScorer(now, config, norms, as_json=True))
@@ -69,12 +73,19 @@ def build_report(raw: list[dict], now, config: dict, seed: int, quality: dict | 
                  "status": r.status, "risk": r.risk, "scores": r.scores,
                  "findings": [f.model_dump(exclude_none=True) for f in r.findings]}
                 for r, d in zip(reports, deals, strict=True)]
+    truth = quality
     if quality is not None:
         found = {r["deal_id"]: {f["code"] for f in r["findings"]} for r in rows}
         quality = per_code(quality, found, MEASURED)
     summary = summarize(rows)
     ctx = make_ctx(now, config, collect(deals))
-    head = headreport.build(deals, [json.loads(r.model_dump_json()) for r in reports], ctx, seed)
+    plain = [json.loads(r.model_dump_json()) for r in reports]
+    head = headreport.build(deals, plain, ctx, seed)
+    if labels is None and truth is not None:
+        sampled = [x["deal_id"] for x in head.samples["qa"]["lines"]]
+        labels = calibration.simulated(plain, truth, sampled, seed)
+    if labels:
+        head.calibration = calibration.section(plain, labels)
     html = report.write(out_path, report.render(summary, now.isoformat(), quality, head))
     return summary, quality or {}, head, html
 

@@ -34,6 +34,7 @@ class HeadView:
     samples: dict[str, dict] = field(default_factory=dict)
     estimates_chart: str = ""
     qa_lines: list[dict] = field(default_factory=list)
+    calibration: dict | None = None          # checks and auditors against verdicts
 
 
 def _trend(reports: list[dict], end: date, count: int) -> tuple[list[str], dict[str, list[float]]]:

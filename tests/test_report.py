@@ -51,3 +51,25 @@ def test_report_renders_in_headless_chromium(html, tmp_path):
     image = Image.open(shot).convert("L")
     assert image.size == (1280, 3000)
     assert ImageStat.Stat(image).stddev[0] > 20      # text and charts, not a blank page
+
+
+def test_demo_report_calibrates_auditors_and_checks(tmp_path):
+    """Two simulated auditors judge the QA sample: the lenient one is flagged,
+    kappa per direction is shown, and checks carry their confirmed share."""
+    from analyzer.config import load_config
+    from crmqa.demo import build_report
+    from training.synth import generate
+
+    pairs = list(generate(300, seed=5, now=NOW))
+    truth = {d["id"]: set(codes) for d, codes in pairs}
+    *_, head, out = build_report([d for d, _ in pairs], NOW, load_config(), 1, truth,
+                                 tmp_path / "r.html")
+    c = head.calibration
+    flags = {a["auditor"]: a["flag"] for a in c["auditors"]}
+    assert flags["ОКК-2"] == "мягкий"
+    pair = c["agreement"][0]
+    assert pair["auditors"] == ["ОКК-1", "ОКК-2"]
+    assert all(k["deals"] > 0 for k in pair["directions"].values())
+    assert c["checks"] and all(q["verdicts"] > 0 for q in c["checks"])
+    text = out.read_text(encoding="utf-8")
+    assert "Аудиторы и проверки по вердиктам" in text and "каппа Коэна" in text

@@ -85,3 +85,18 @@ def check_quality(reports: Iterable[dict], labels: Iterable[Label]) -> list[dict
         rows.append({"code": code, "coverage": round(fired[code] / n_reports, 4) if n_reports else 0,
                      "verdicts": n, "precision": round(c / n, 3) if n else None})
     return sorted(rows, key=lambda r: (r["precision"] is None, r["precision"] or 0))
+
+
+def summary(reports: Iterable[dict], labels: list[Label]) -> dict:
+    """All three tables: checks, auditors' leniency, and kappa for every pair
+    of auditors who judged the same deals."""
+    from itertools import combinations
+
+    judged: dict[str, set[str]] = defaultdict(set)
+    for x in labels:
+        if x.target == "deal" and x.auditor:
+            judged[x.auditor].add(x.deal_id)
+    pairs = [{"auditors": [a, b], "directions": kappa_by_direction(labels, a, b)}
+             for a, b in combinations(sorted(judged), 2) if judged[a] & judged[b]]
+    return {"checks": check_quality(reports, labels), "auditors": leniency(labels),
+            "agreement": pairs}

@@ -4,8 +4,6 @@ kappa per direction for every pair of auditors who judged the same deals."""
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import orjson
 from fastapi import APIRouter, Depends
 
@@ -21,16 +19,9 @@ router = APIRouter(prefix="/v1/quality", tags=["quality"],
 @router.get("", response_model=QualityOut)
 def quality(who: Principal = Depends(allow("head", "admin")), s: Store = Depends(store)):
     """The checks' and the auditors' quality for this account."""
-    from training.agreement import check_quality, kappa_by_direction, leniency
+    from training.agreement import summary
     from training.datasets import from_rows
 
     labels = from_rows(s.labels(who.account))
     reports = (orjson.loads(line) for line in s.report_lines(who.account))
-    judged: dict[str, set[str]] = {}
-    for x in labels:
-        if x.target == "deal" and x.auditor:
-            judged.setdefault(x.auditor, set()).add(x.deal_id)
-    pairs = [{"auditors": [a, b], "directions": kappa_by_direction(labels, a, b)}
-             for a, b in combinations(sorted(judged), 2) if judged[a] & judged[b]]
-    return json_response(orjson.dumps({"checks": check_quality(reports, labels),
-                                       "auditors": leniency(labels), "agreement": pairs}))
+    return json_response(orjson.dumps(summary(reports, labels)))

@@ -1,0 +1,54 @@
+"""The head's report section on auditors and checks: from real labels, or in
+the demo from two simulated auditors who judge the QA sample against the
+synthetic CRM's ground truth (one careful, 10% wrong; one lenient, who
+confirms nearly everything)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+from analyzer.checks import CHECKS, _load_all
+from analyzer.schema import DIRECTIONS
+from training.agreement import summary
+from training.datasets import Label, from_rows
+
+CAREFUL, LENIENT = "ОКК-1", "ОКК-2"
+
+
+def load(path: str) -> list[Label]:
+    """Labels as `crmqa labels export` writes them (JSON Lines)."""
+    with open(path, encoding="utf-8") as fh:
+        return from_rows(json.loads(line) for line in fh if line.strip())
+
+
+def _verdicts(report: dict, truth: set[str], rng: random.Random) -> list[Label]:
+    _load_all()
+    out = []
+    for f in report.get("findings") or ():
+        real = f["code"] in truth
+        careful = real if rng.random() >= 0.1 else not real
+        lenient = rng.random() < 0.95
+        for who, ok in ((CAREFUL, careful), (LENIENT, lenient)):
+            out.append(Label(report["deal_id"], "finding", "confirmed" if ok else "rejected",
+                             code=f["code"], entity_id=f.get("entity_id"), auditor=who))
+    fails = {CHECKS[c].direction for c in truth if c in CHECKS}
+    for who, noise in ((CAREFUL, 0.1), (LENIENT, 0.2)):
+        value = {d: ("fail" if (d in fails) != (rng.random() < noise) else "pass")
+                 for d in DIRECTIONS}
+        out.append(Label(report["deal_id"], "deal", "value", value=value, auditor=who))
+    return out
+
+
+def simulated(reports: list[dict], truth: dict[str, set[str]], sampled: list[str],
+              seed: int) -> list[Label]:
+    rng = random.Random(seed)
+    by_id = {r["deal_id"]: r for r in reports}
+    return [x for d in sampled if d in by_id for x in _verdicts(by_id[d], truth[d], rng)]
+
+
+def section(reports: list[dict], labels: list[Label], limit: int = 20) -> dict:
+    table = summary(reports, labels)
+    table["checks"] = [c for c in table["checks"] if c["verdicts"]][:limit]
+    table["labels"] = len(labels)
+    return table
