@@ -156,7 +156,7 @@ StoredReport.model_rebuild()
 class RetrainIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    model: Literal["risk", "completeness", "off_channel"] = Field(
+    model: Literal["risk", "completeness", "off_channel", "nickname"] = Field(
         "risk", description="The model family.")
 
 

@@ -175,3 +175,23 @@ def test_comment_models_retrain_on_comment_verdicts(artifacts, tmp_path):
     metrics = status["result"]["metrics"]
     assert metrics["heldout"]["n"] > 40 and metrics["baseline"]["spearman"] is not None
     assert registry.versions("completeness")[-1].status == "candidate"
+
+
+def test_nickname_retrains_on_verdicts_about_name_remarks(artifacts, tmp_path):
+    from training import remarks
+
+    pool = remarks.generate(seed=5, n=120)
+    deals = synthetic_deals(120, seed=13)
+    for d, (text, _) in zip(deals, pool, strict=True):
+        d["contact"] = {**(d.get("contact") or {}), "name": f"Иванова Мария ({text})"}
+    labels = [{"deal_id": d["id"], "code": "contact.name.nickname",
+               "verdict": "confirmed" if y else "rejected"}
+              for d, (_, y) in zip(deals, pool, strict=True)]
+    with running(f"sqlite:///{tmp_path / 'n.sqlite'}") as api:
+        assert api.call("POST", "/v1/deals/score", json=deals).status_code == 200
+        assert api.call("POST", "/v1/labels", json=labels).json()["stored"] == 120
+        job = api.call("POST", "/v1/models/retrain", json={"model": "nickname"}).json()
+        status = api.call("GET", f"/v1/models/retrain/{job['id']}").json()
+    assert status["status"] == "done", status
+    m = status["result"]["metrics"]
+    assert m["heldout_unseen_words"]["n"] > 10 and m["baseline"]["f1"] is not None

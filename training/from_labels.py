@@ -151,5 +151,65 @@ def _train_comment_model(name: str, db, account: str, progress, bootstrap_n: int
             "metrics": metrics}
 
 
+def name_remarks(db, account: str, deal_ids: list[str]) -> dict[str, str]:
+    """The remarks typed into each deal's contact name (what the nickname model reads)."""
+    from analyzer.namefield import parse
+
+    out = {}
+    for d, body in db.deal_bodies(account, deal_ids).items():
+        name = ((body.get("contact") or {}).get("name")) if isinstance(body, dict) else None
+        text = " ".join(r.text for r in parse(name).remarks if not r.quoted) if name else ""
+        if text.strip():
+            out[d] = text
+    return out
+
+
+def train_nickname(db, account: str, now: datetime, progress=lambda stage: None,
+                   bootstrap_n: int = 3000) -> dict:
+    """The nickname model from auditors' verdicts on `contact.name.nickname`
+    findings (confirmed: derogatory; rejected: not), the remark corpus joining
+    at a lower weight."""
+    from sklearn.metrics import f1_score
+
+    from models.nickname import build_pipeline
+    from training import remarks
+    from training.retrain import BOOTSTRAP_WEIGHT
+
+    progress("labels")
+    resolved, report = datasets.resolve(datasets.from_rows(db.labels(account)))
+    verdicts = [x for x in resolved.values() if x.target == "finding"
+                and x.code == "contact.name.nickname" and x.verdict in ("confirmed", "rejected")]
+    texts = name_remarks(db, account, sorted({x.deal_id for x in verdicts}))
+    rows = [(texts[x.deal_id], int(x.verdict == "confirmed"), datasets.weight(x), x.deal_id)
+            for x in verdicts if x.deal_id in texts]
+    report.unknown_deals += [x.deal_id for x in verdicts if x.deal_id not in texts]
+    if len(rows) < MIN_LABELS:
+        raise NotEnoughLabels(f"для обучения нужно не меньше {MIN_LABELS} оценок кличек, "
+                              f"есть {len(rows)}")
+    train = [r for r in rows if not held_out("nickname", r[3])]
+    test = [r for r in rows if held_out("nickname", r[3])]
+    boot = remarks.generate(seed=0, n=bootstrap_n)
+    mean_w = sum(r[2] for r in train) / len(train) if train else 1.0
+    progress("fit")
+    fitted = build_pipeline().fit(
+        [r[0] for r in train] + [t for t, _ in boot], [r[1] for r in train] + [y for _, y in boot],
+        clf__sample_weight=[r[2] / mean_w for r in train] + [BOOTSTRAP_WEIGHT] * len(boot))
+    active = store.load_verified(store.active("nickname"))
+    X_test, y_test = [r[0] for r in test], [r[1] for r in test]
+
+    def f1(model) -> float | None:
+        return round(float(f1_score(y_test, model.predict(X_test))), 4) if len(set(y_test)) > 1 \
+            else None
+
+    metrics = {"heldout_unseen_words": {"f1": f1(fitted), "n": len(y_test)},
+               "baseline": {"f1": f1(active)}, "labels": report.as_dict()}
+    progress("register")
+    manifest = registry.register(fitted, "nickname", metrics=metrics, data={
+        "source": f"auditors' verdicts on contact.name.nickname, account {account} + remark "
+                  f"corpus (weight {BOOTSTRAP_WEIGHT})", "train": len(train), "heldout": len(test)})
+    return {"name": "nickname", "version": manifest.version, "status": manifest.status,
+            "metrics": metrics}
+
+
 TRAINERS = {"risk": train_risk, "completeness": train_completeness,
-            "off_channel": train_off_channel}
+            "off_channel": train_off_channel, "nickname": train_nickname}
