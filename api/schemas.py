@@ -179,7 +179,7 @@ class AuditorLeniency(BaseModel):
     auditor: str
     labels: int
     confirmed: float
-    others_confirmed: float
+    median_confirmed: float
     flag: str = Field(description='"мягкий", "строгий" or empty')
 
 

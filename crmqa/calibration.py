@@ -1,7 +1,8 @@
 """The head's report section on auditors and checks: from real labels, or in
-the demo from two simulated auditors who judge the QA sample against the
-synthetic CRM's ground truth (one careful, 10% wrong; one lenient, who
-confirms nearly everything)."""
+the demo from three simulated auditors who judge the QA sample against the
+synthetic CRM's ground truth (two careful, 10% wrong; one strict, who
+rejects two real findings in five). Only findings of codes the ground truth covers
+are judged: for the rest the simulation would not know the right answer."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from analyzer.schema import DIRECTIONS
 from training.agreement import summary
 from training.datasets import Label, from_rows
 
-CAREFUL, LENIENT = "ОКК-1", "ОКК-2"
+CAREFUL, STRICT, SECOND = "ОКК-1", "ОКК-2", "ОКК-3"
 
 
 def load(path: str) -> list[Label]:
@@ -23,17 +24,21 @@ def load(path: str) -> list[Label]:
 
 
 def _verdicts(report: dict, truth: set[str], rng: random.Random) -> list[Label]:
+    from training.synth import MEASURED
+
     _load_all()
     out = []
     for f in report.get("findings") or ():
+        if f["code"] not in MEASURED:
+            continue
         real = f["code"] in truth
-        careful = real if rng.random() >= 0.1 else not real
-        lenient = rng.random() < 0.95
-        for who, ok in ((CAREFUL, careful), (LENIENT, lenient)):
+        for who, ok in ((CAREFUL, real if rng.random() >= 0.1 else not real),
+                        (SECOND, real if rng.random() >= 0.1 else not real),
+                        (STRICT, real and rng.random() < 0.6)):
             out.append(Label(report["deal_id"], "finding", "confirmed" if ok else "rejected",
                              code=f["code"], entity_id=f.get("entity_id"), auditor=who))
     fails = {CHECKS[c].direction for c in truth if c in CHECKS}
-    for who, noise in ((CAREFUL, 0.1), (LENIENT, 0.2)):
+    for who, noise in ((CAREFUL, 0.1), (SECOND, 0.1), (STRICT, 0.25)):
         value = {d: ("fail" if (d in fails) != (rng.random() < noise) else "pass")
                  for d in DIRECTIONS}
         out.append(Label(report["deal_id"], "deal", "value", value=value, auditor=who))

@@ -40,6 +40,8 @@ def test_leniency_flags_an_auditor_who_confirms_far_more():
     assert rows["anna"]["flag"] == "мягкий" and rows["anna"]["confirmed"] == 1.0
     assert rows["boris"]["flag"] == rows["vera"]["flag"] == ""
     assert rows["gleb"]["flag"] == "строгий"
+    two = leniency([x for x in labels if x.auditor in ("anna", "boris")])
+    assert [r["flag"] for r in two] == ["", ""]          # two auditors: neither is the norm
 
 
 def test_check_quality_shows_the_rule_auditors_reject():

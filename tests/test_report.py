@@ -54,7 +54,7 @@ def test_report_renders_in_headless_chromium(html, tmp_path):
 
 
 def test_demo_report_calibrates_auditors_and_checks(tmp_path):
-    """Two simulated auditors judge the QA sample: the lenient one is flagged,
+    """Three simulated auditors judge the QA sample: the strict one is flagged,
     kappa per direction is shown, and checks carry their confirmed share."""
     from analyzer.config import load_config
     from crmqa.demo import build_report
@@ -66,9 +66,9 @@ def test_demo_report_calibrates_auditors_and_checks(tmp_path):
                                  tmp_path / "r.html")
     c = head.calibration
     flags = {a["auditor"]: a["flag"] for a in c["auditors"]}
-    assert flags["ОКК-2"] == "мягкий"
+    assert flags == {"ОКК-1": "", "ОКК-2": "строгий", "ОКК-3": ""}
     pair = c["agreement"][0]
-    assert pair["auditors"] == ["ОКК-1", "ОКК-2"]
+    assert pair["auditors"] == ["ОКК-1", "ОКК-2"] and len(c["agreement"]) == 3
     assert all(k["deals"] > 0 for k in pair["directions"].values())
     assert c["checks"] and all(q["verdicts"] > 0 for q in c["checks"])
     text = out.read_text(encoding="utf-8")

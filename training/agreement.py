@@ -45,24 +45,22 @@ def kappa_by_direction(labels: Iterable[Label], a: str, b: str) -> dict[str, dic
 
 def leniency(labels: Iterable[Label]) -> list[dict]:
     """Per auditor with enough finding verdicts: their confirmation rate, the
-    median of the other auditors' rates (one very lenient colleague does not
-    make everyone else look strict), and "мягкий" / "строгий" past the gap."""
+    median of all auditors' rates (one very lenient colleague does not make
+    everyone else look strict), and "мягкий" / "строгий" past the gap."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for x in labels:
         if x.target == "finding" and x.auditor and x.verdict in ("confirmed", "rejected"):
             counts[x.auditor][0] += x.verdict == "confirmed"
             counts[x.auditor][1] += 1
     rates = {who: c / n for who, (c, n) in counts.items() if n >= MIN_LABELS}
+    judge = len(rates) >= 3          # with two, neither one is the norm: no flag
     rows = []
+    typical = float(median(rates.values())) if rates else 0.0
     for who, own in sorted(rates.items()):
-        others = [r for w, r in rates.items() if w != who]
-        if not others:
-            continue
-        typical = float(median(others))
-        flag = ("мягкий" if own - typical > LENIENCY_GAP else
-                "строгий" if typical - own > LENIENCY_GAP else "")
+        flag = "" if not judge else ("мягкий" if own - typical > LENIENCY_GAP else
+                                     "строгий" if typical - own > LENIENCY_GAP else "")
         rows.append({"auditor": who, "labels": counts[who][1], "confirmed": round(own, 3),
-                     "others_confirmed": round(typical, 3), "flag": flag})
+                     "median_confirmed": round(typical, 3), "flag": flag})
     return rows
 
 
