@@ -132,10 +132,13 @@ def _extend(steps: tuple[Step, ...], toks: list, i: int) -> int | None:
 
 @lru_cache(maxsize=16)
 def _split(r: Rules) -> tuple[dict, dict, dict]:
-    """The first-step index split per attribute, keyed by plain strings."""
+    """The first-step index split per attribute, keyed by plain strings, each
+    entry with its fixed-pattern plan (hashing the steps on every token cost
+    more than matching them)."""
     parts: tuple[dict, dict, dict] = ({}, {}, {})
     for (attr, value), entries in r.by_first.items():
-        parts[ATTRS.index(attr)][value] = entries
+        parts[ATTRS.index(attr)][value] = [(label, steps, _plan(steps))
+                                           for label, steps in entries]
     return parts
 
 
@@ -159,9 +162,8 @@ def _raw(toks: list, r: Rules) -> list[Hit]:
         if text in by_text:
             candidates = [*candidates, *by_text[text]]
         if r.anywhere:
-            candidates = [*candidates, *r.anywhere]
-        for label, steps in candidates:
-            plan = _plan(steps)
+            candidates = [*candidates, *((label, steps, _plan(steps)) for label, steps in r.anywhere)]
+        for label, steps, plan in candidates:
             if plan is None:
                 end = _extend(steps, toks, i)
                 if end is not None and end > i:
