@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from analyzer import checks, phones
 from analyzer.checks import ContactView, Ctx
@@ -13,7 +14,6 @@ from analyzer.config import load_config
 from analyzer.norms import effective
 from analyzer.schema import (
     DIRECTIONS,
-    Comment,
     CommentIn,
     CommentReport,
     Contact,
@@ -164,6 +164,12 @@ class ContactChecker(DealScorer):
         return report.model_dump_json() if self.as_json else report
 
 
+class _CommentRef(NamedTuple):
+    id: str | None
+    text: str
+    created_at: datetime | None
+
+
 def audit_comment(comment: CommentIn, ctx: Ctx) -> CommentReport:
     """One comment alone (`crmqa comments`): completeness, slots, channels and the
     comment-level findings."""
@@ -172,7 +178,7 @@ def audit_comment(comment: CommentIn, ctx: Ctx) -> CommentReport:
     from models.comments import completeness
 
     a = analyze(comment.text, ctx.today)
-    c = Comment.model_construct(id=comment.id, text=comment.text, created_at=None)
+    c = _CommentRef(comment.id, comment.text, None)      # what the comment checks read
     return CommentReport.model_construct(
         id=comment.id, completeness=round(completeness(a), 4), elements=a.elements,
         channels=a.channels, findings=judge(c, a, ctx))
