@@ -11,7 +11,7 @@ in a sentence that names one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from analyzer import dates
@@ -163,12 +163,29 @@ def _trimmed(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+_ANALYSED: dict[tuple, tuple[list[Evidence], list[Evidence]]] = {}
+ANALYSED_LIMIT = 8192     # messages whose analysis is kept (a re-scored deal repeats them)
+
+
 def analyse_message(message: Message, script: Script, first: bool, model=None
                     ) -> tuple[list[Evidence], list[Evidence]]:
-    """(steps, forbidden phrases) of one manager message, its sentences split once."""
-    parts = sentences(message.text)
-    return (steps_in(message, script, first, model, parts),
-            forbidden_in(message, script, parts, model, first))
+    """(steps, forbidden phrases) of one manager message, its sentences split
+    once; the result is kept per text, channel, position, script and model, so
+    a deal scored again (every webhook, every widget view) is not re-read."""
+    key = (message.text, message.channel, first, id(script), id(model))
+    found = _ANALYSED.get(key)
+    if found is None:
+        parts = sentences(message.text)
+        found = (steps_in(message, script, first, model, parts),
+                 forbidden_in(message, script, parts, model, first))
+        if len(_ANALYSED) >= ANALYSED_LIMIT:
+            _ANALYSED.clear()
+        _ANALYSED[key] = found
+    steps, bad = found
+    if any(ev.message_id != message.id for ev in (*steps, *bad)):
+        steps = [replace(ev, message_id=message.id) for ev in steps]
+        bad = [replace(ev, message_id=message.id) for ev in bad]
+    return list(steps), list(bad)
 
 
 def _allowed(spec: dict, message: Message, lemmas: set[str]) -> bool:

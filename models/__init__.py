@@ -13,10 +13,12 @@ _seen: int | None = None
 def reload() -> None:
     """Forget every loaded model (the next use loads the active versions)."""
     from analyzer import comments as analyses
+    from analyzer import conversation
     from models import comments, nickname, risk, steps, store
 
     store.load.cache_clear()
     analyses.analyze.cache_clear()          # cached analyses carry the old models' scores
+    conversation._ANALYSED.clear()
     for fn in (comments.compiled, comments.stacked, comments._word_vector, nickname._model,
                nickname._probability, risk.model, steps.model):
         fn.cache_clear()

@@ -212,3 +212,19 @@ def test_an_edited_script_changes_findings_without_code(tmp_path):
     assert forbidden_in(out(text), edited) == []
     found = {e.kind for e in steps_in(out("Спасибо за обращение!"), edited, first=False)}
     assert "thanks" in found
+
+
+def test_a_message_analysed_again_is_served_from_the_cache_with_its_own_id(script):
+    from analyzer import conversation
+
+    text = "Добрый день! Меня зовут Анна. Сделаю вам скидку 30% только сегодня."
+    first_steps, first_bad = conversation.analyse_message(out(text, mid="a1"), script, True,
+                                                          model())
+    again_steps, again_bad = conversation.analyse_message(out(text, mid="b2"), script, True,
+                                                          model())
+    assert [e.kind for e in again_steps] == [e.kind for e in first_steps] and first_steps
+    assert {e.message_id for e in again_steps + again_bad} == {"b2"}
+    assert {e.message_id for e in first_steps + first_bad} == {"a1"}
+    other_channel = conversation.analyse_message(out(text, channel="email", mid="c3"), script,
+                                                 True, model())
+    assert {e.message_id for e in other_channel[0]} == {"c3"}
