@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -31,6 +32,16 @@ DESCRIPTION = """Контроль качества сделок в CRM: пров
 Все запросы, кроме /healthz, — с заголовком `Authorization: Bearer <токен>`."""
 
 
+def _checkpoints(store: Store, stop: threading.Event, every: float = 1.0) -> None:
+    """SQLite: the WAL is copied into the database here, off the request path
+    (a write that had to checkpoint stalled its whole worker)."""
+    while not stop.wait(every):
+        try:
+            store.checkpoint()
+        except Exception as exc:                       # a busy database: next time
+            log.warning("checkpoint skipped", extra={"error": type(exc).__name__})
+
+
 def _jti_cache():
     """amoCRM's one-time tokens already used (a replay is refused)."""
     from api.crm_auth import JtiCache
@@ -44,7 +55,10 @@ def create_app(config: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.store = Store(cfg.db_url)
+        app.state.store = Store(cfg.db_url, background_checkpoints=True)
+        stop = threading.Event()
+        threading.Thread(target=_checkpoints, args=(app.state.store, stop), daemon=True,
+                         name="crmqa-checkpoint").start()
         app.state.scorer = Scorer(cfg.config, cfg.now)
         app.state.scorer.preload()
         app.state.fetch = fetch_canonical
@@ -52,6 +66,8 @@ def create_app(config: Settings | None = None) -> FastAPI:
         app.state.jti_cache = _jti_cache()
         gc.freeze()        # models and lexicons live as long as the process: keep them out of GC scans
         yield
+        stop.set()
+        app.state.store.checkpoint()
         app.state.store.engine.dispose()
 
     app = FastAPI(title="crmqa", version="1.0", description=DESCRIPTION, lifespan=lifespan)

@@ -62,14 +62,18 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn, _record, background_checkpoints: bool = False) -> None:
     """WAL: readers never wait for the writer; a committed write survives a
-    killed process (synchronous=NORMAL loses nothing short of power loss)."""
+    killed process (synchronous=NORMAL loses nothing short of power loss).
+    With `background_checkpoints`, no write pays for copying the WAL into the
+    database: `Store.checkpoint` does it from a thread (the API server)."""
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
+    if background_checkpoints:
+        cur.execute("PRAGMA wal_autocheckpoint=0")
     cur.close()
 
 
@@ -96,16 +100,25 @@ def _report_row(account: str, report: DealReport, scored_at: datetime,
 
 
 class Store:
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, background_checkpoints: bool = False):
         self.url = database_url(url)
         if self.url.startswith("sqlite:///"):
             path = self.url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.engine = create_engine(self.url, pool_pre_ping=not self.url.startswith("sqlite"))
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        if self.sqlite:
+            event.listen(self.engine, "connect", lambda conn, rec: _sqlite_pragmas(
+                conn, rec, background_checkpoints))
         migrate.upgrade(self.engine)
+
+    def checkpoint(self) -> None:
+        """Copy the SQLite WAL into the database without blocking writers
+        (PASSIVE); a no-op on PostgreSQL."""
+        if self.sqlite:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

@@ -39,6 +39,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 NOW = "2026-11-28T12:00:00+03:00"
+RECONNECT = 0            # requests per connection before it is reopened (0: never)
 
 
 def typical_deals(n: int) -> list[dict]:
@@ -119,6 +120,9 @@ async def connection(port: int, make, stop_at: float, lat: list, bad: list,
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     n = 0
     while True:
+        if RECONNECT and n and n % RECONNECT == 0:          # like clients whose keep-alive ends
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
         due = time.perf_counter() if interval is None else first + n * interval
         if due >= stop_at:
             break
@@ -156,6 +160,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--reconnect", type=int, default=0,
+                    help="Reopen each connection after this many requests (0: keep it).")
     ap.add_argument("--db", help="Database URL (default: a fresh SQLite file); e.g. "
                     "postgresql+psycopg2://postgres@127.0.0.1:5432/test?options=-csearch_path%%3Dload")
     ap.add_argument("--rate", type=float, default=300,
@@ -163,6 +169,8 @@ def main() -> None:
     ap.add_argument("--variety", type=int, default=2000,
                     help="Distinct deals cycled through (1: the same deal resent).")
     opts = ap.parse_args()
+    global RECONNECT
+    RECONNECT = opts.reconnect
     bodies = [json.dumps({**d, "id": "@ID@"}, ensure_ascii=False).encode()
               for d in typical_deals(opts.variety)]
     with tempfile.TemporaryDirectory() as tmp:
@@ -197,6 +205,7 @@ def main() -> None:
             proc.wait(timeout=30)
     client_cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / opts.seconds
     print(json.dumps({"database": (opts.db or "sqlite").split(":")[0],
+                      "reconnect_every": opts.reconnect,
                       "workers": opts.workers, "connections": opts.connections,
                       "cores": len(os.sched_getaffinity(0)), "comments_per_deal": 10,
                       "distinct_deals": len(bodies), "load_client_cpu_share": round(client_cpu, 2),
