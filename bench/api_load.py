@@ -15,6 +15,11 @@ answer arrives: the saturation throughput, where latency is just queueing,
 32 / throughput) and paced at --rate requests/s over the same connections
 (latency from when each request was due, no coordinated omission).
 
+With --reconnect N each connection is reopened after N requests, as clients'
+keep-alive ends: 32 connections opened once at the start land unevenly on
+the workers (the kernel hands each to whichever accepts first) and stay
+there; reopened ones spread over the workers (see cpu_seconds_per_worker).
+
 Targets (issue 6), 2 workers on 2 cores: ≥ 300 requests/s and p99 ≤ 50 ms for
 scoring; p99 ≤ 20 ms for the report.
 """
