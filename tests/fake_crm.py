@@ -503,6 +503,7 @@ class BitrixFake(_FakeBase):
             "crm.contact.get": self._contact_get,
             "crm.timeline.comment.list": self._comments, "crm.activity.list": self._activities,
             "crm.stagehistory.list": self._stagehistory, "crm.status.list": self._statuses,
+            "crm.requisite.list": self._requisites,
         }
 
     def reset(self) -> None:
@@ -611,6 +612,19 @@ class BitrixFake(_FakeBase):
         if contact is None:
             raise BxError(400, "", "Not found")
         return {"result": contact}
+
+    def _requisites(self, params: dict[str, Any], entry: Logged) -> dict[str, Any]:
+        """Requisites of contacts (ENTITY_TYPE_ID 3): every contact with an even
+        id has one, with a valid INN (crm.requisite.list item shape)."""
+        flt = params.get("filter") or {}
+        cid = str(flt.get("ENTITY_ID"))
+        rows = []
+        if str(flt.get("ENTITY_TYPE_ID")) == "3" and cid in self.data["contacts"] \
+                and int(cid) % 2 == 0:
+            rows = [{"ID": str(int(cid) + 500), "ENTITY_TYPE_ID": "3", "ENTITY_ID": cid,
+                     "NAME": "Реквизиты", "RQ_INN": "7707083893", "RQ_KPP": "773601001",
+                     "RQ_OGRN": "1027700132195", "RQ_COMPANY_NAME": "ПАО Сбербанк"}]
+        return self._list(rows, params)
 
     def _comments(self, params: dict[str, Any], entry: Logged) -> dict[str, Any]:
         flt = params.get("filter") or {}

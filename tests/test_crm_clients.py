@@ -290,7 +290,7 @@ def test_bitrix_period_pull_returns_full_bundles_via_batch(bx, bx_client, bx_liv
     for bundle in bundles:
         deal_id = bundle["deal"]["ID"]
         assert list(bundle) == ["deal", "contacts", "comments", "activities", "stagehistory",
-                                "stages"]
+                                "stages", "requisites"]
         assert bundle["deal"] == data["deals"][deal_id]
         assert [c["ID"] for c in bundle["contacts"]] == expected_contacts(data, deal_id)
         assert bundle["comments"] == data["comments"][deal_id]
@@ -397,3 +397,23 @@ def test_bitrix_webhook_code_never_logged(bx, bx_client, caplog):
     bx_client.deal_bundle("1")
     assert "HTTP Request" in caplog.text and "повтор" in caplog.text
     assert bx.code not in caplog.text
+
+
+def test_bitrix_bundles_carry_requisites_and_the_adapter_reads_the_inn(bx, bx_client):
+    from analyzer.adapters import to_deal
+
+    fake, client = bx, bx_client
+    with_inn = without = 0
+    for deal_id in list(client.deal_ids(PERIOD_START, PERIOD_END))[:12]:
+        bundle = client.deal_bundle(deal_id)
+        deal = to_deal("bitrix24", bundle)
+        contact_ids = {c["ID"] for c in bundle["contacts"]}
+        if any(int(c) % 2 == 0 for c in contact_ids):
+            assert [r["RQ_INN"] for r in bundle["requisites"]] and \
+                (deal.get("contact") or {}).get("inn") == "7707083893"
+            with_inn += 1
+        else:
+            assert bundle["requisites"] == []
+            without += 1
+    assert with_inn and without
+    assert any("crm.requisite.list" in e.batch for e in fake.calls("batch"))

@@ -39,6 +39,7 @@ LIMIT_ERRORS = frozenset({"QUERY_LIMIT_EXCEEDED", "OPERATION_TIME_LIMIT"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 AUTH_STATUSES = frozenset({401, 403})
 DEAL_TYPE_ID = 2  # OWNER_TYPE_ID / entityTypeId of a deal
+CONTACT_TYPE_ID, COMPANY_TYPE_ID = 3, 4    # ENTITY_TYPE_ID of requisites
 _LIST_PARTS = ("comments", "activities", "stagehistory")
 
 
@@ -79,8 +80,9 @@ class Bitrix24Client:
         parts = self.batch(requests)
         deal = self._deal(parts, str(deal_id))
         lists = {name: self._list_part(parts, name, *requests[name]) for name in _LIST_PARTS}
-        contacts, stages = self._contacts_and_stages(_contact_ids(parts, deal), deal)
-        return {"deal": deal, "contacts": contacts, **lists, "stages": stages}
+        contacts, stages, requisites = self._contacts_and_stages(_contact_ids(parts, deal), deal)
+        return {"deal": deal, "contacts": contacts, **lists, "stages": stages,
+                "requisites": requisites}
 
     def bundles(self, since: datetime, until: datetime) -> Iterator[dict[str, Any]]:
         """Bundles of every deal modified in the period; deals gone meanwhile are skipped."""
@@ -162,22 +164,48 @@ class Bitrix24Client:
         return items
 
     def _contacts_and_stages(self, contact_ids: list[str], deal: dict[str, Any]
-                             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Contacts in batches of 50, the pipeline's stages riding along when not cached."""
+                             ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list]:
+        """Contacts and their requisites (INN lives there, not on the card) in
+        batches of 50, the company's requisites and the pipeline's stages riding
+        along."""
         entity = _stage_entity(deal.get("CATEGORY_ID"))
         commands = {f"contact_{i}": ("crm.contact.get", {"id": cid})
                     for i, cid in enumerate(contact_ids)}
+        commands |= {f"requisites_{i}": ("crm.requisite.list", _requisite_params(CONTACT_TYPE_ID,
+                                                                                 cid))
+                     for i, cid in enumerate(contact_ids)}
+        company = str(deal.get("COMPANY_ID") or "0")
+        if company != "0":
+            commands["requisites_company"] = ("crm.requisite.list",
+                                              _requisite_params(COMPANY_TYPE_ID, company))
         if entity not in self._stages:
             commands["stages"] = ("crm.status.list", _stage_params(entity))
         contacts: list[dict[str, Any]] = []
+        requisites: list[dict[str, Any]] = []
         names = list(commands)
         for offset in range(0, len(names), BATCH_MAX):
             chunk = {name: commands[name] for name in names[offset:offset + BATCH_MAX]}
             parts = self.batch(chunk)
             contacts.extend(self._contact_results(parts, chunk))
+            requisites.extend(self._requisite_results(parts, chunk))
             if "stages" in chunk:
                 self._stages[entity] = self._list_part(parts, "stages", *chunk["stages"])
-        return contacts, self.stages(deal.get("CATEGORY_ID"))
+        return contacts, self.stages(deal.get("CATEGORY_ID")), requisites
+
+    def _requisite_results(self, parts: dict[str, dict],
+                           chunk: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Requisite rows; a portal without the method (or the right) gives none."""
+        rows: list[dict[str, Any]] = []
+        for name in chunk:
+            if not name.startswith("requisites_"):
+                continue
+            error = parts["result_error"].get(name)
+            if error:
+                _raise_for_sub_error(error)
+                log.info("Bitrix24 crm.requisite.list: %s, реквизиты пропущены", _error_code(error))
+                continue
+            rows.extend(_items(parts["result"].get(name)))
+        return rows
 
     def _contact_results(self, parts: dict[str, dict],
                          chunk: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -225,6 +253,12 @@ class Bitrix24Client:
 
 
 # -- helpers ----------------------------------------------------------------------------
+
+
+def _requisite_params(entity_type: int, entity_id: str) -> dict[str, Any]:
+    return {"filter": {"ENTITY_TYPE_ID": entity_type, "ENTITY_ID": entity_id},
+            "select": ["ID", "ENTITY_TYPE_ID", "ENTITY_ID", "NAME", "RQ_INN", "RQ_KPP",
+                       "RQ_OGRN", "RQ_COMPANY_NAME"]}
 
 
 def _part_requests(deal_id: str) -> dict[str, tuple[str, dict[str, Any]]]:
