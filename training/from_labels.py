@@ -1,8 +1,8 @@
 """Retrain a model family on one account's stored labels (the CLI's
 `crmqa train` and the API's `POST /v1/models/retrain`).
 
-The held-out split is fixed per family: a deal is held out when a hash of its
-id falls in the last fifth, whatever else changes. The candidate and the
+The held-out split is fixed per family: a deal (a comment: its text) is held
+out when a hash of its id falls in the last fifth, whatever else changes. The candidate and the
 active version are both measured there; the candidate is registered and goes
 live only through `registry.promote`.
 """
@@ -37,6 +37,26 @@ def _auc(pipeline, X, y) -> float | None:
     return round(float(roc_auc_score(y, pipeline.predict_proba(X)[:, 1])), 4)
 
 
+def _enough(rows: list, what: str) -> None:
+    if len(rows) < MIN_LABELS:
+        raise NotEnoughLabels(f"для обучения нужно не меньше {MIN_LABELS} оценок {what}, "
+                              f"есть {len(rows)}")
+
+
+def _register(name: str, fitted, score, n_test: int, report: datasets.Report, data: dict,
+              progress) -> dict:
+    """Score the candidate and the active version alike on the held-out split
+    (under the key and metric the family's gate reads), register the candidate."""
+    section, metric = registry.GATES[name][0]
+    active = store.load_verified(store.active(name))
+    metrics = {section: {metric: score(fitted), "n": n_test},
+               "baseline": {metric: score(active)}, "labels": report.as_dict()}
+    progress("register")
+    manifest = registry.register(fitted, name, metrics=metrics, data=data)
+    return {"name": name, "version": manifest.version, "status": manifest.status,
+            "metrics": metrics}
+
+
 def features_of(db, account: str, ids: list[str], now: datetime) -> list[dict]:
     """Risk features as stored when the deals were scored; deals scored
     elsewhere (imported reports) are assessed now."""
@@ -54,9 +74,7 @@ def train_risk(db, account: str, now: datetime, progress=lambda stage: None) -> 
     labels = datasets.from_rows(db.labels(account))
     resolved, report = datasets.resolve(labels)
     rows = datasets.deal_examples(resolved, db.deal_ids(account), report)
-    if len(rows) < MIN_LABELS:
-        raise NotEnoughLabels(f"для обучения нужно не меньше {MIN_LABELS} оценок сделок, "
-                              f"есть {len(rows)}")
+    _enough(rows, "сделок")
     progress("features")
     feats = features_of(db, account, [d for d, _, _ in rows], now)
     train = [(f, y, w) for f, (d, y, w) in zip(feats, rows, strict=True) if not held_out("risk", d)]
@@ -64,17 +82,10 @@ def train_risk(db, account: str, now: datetime, progress=lambda stage: None) -> 
     progress("fit")
     fitted = retrain_risk([f for f, _, _ in train], [y for _, y, _ in train],
                           [w for _, _, w in train])
-    active = store.load_verified(store.active("risk"))
     X_test, y_test = [f for f, _ in test], [y for _, y in test]
-    metrics = {"heldout": {"roc_auc": _auc(fitted, X_test, y_test), "n": len(y_test)},
-               "baseline": {"roc_auc": _auc(active, X_test, y_test)},
-               "labels": report.as_dict()}
-    progress("register")
-    manifest = registry.register(fitted, "risk", metrics=metrics, data={
+    return _register("risk", fitted, lambda m: _auc(m, X_test, y_test), len(test), report, {
         "source": f"auditors' labels of account {account}", "train": len(train),
-        "heldout": len(test), "weights": "1/π of the sample each deal came from"})
-    return {"name": "risk", "version": manifest.version, "status": manifest.status,
-            "metrics": metrics}
+        "heldout": len(test), "weights": "1/π of the sample each deal came from"}, progress)
 
 
 def comment_texts(db, account: str, deal_ids: set[str]) -> dict[tuple[str, str], str]:
@@ -100,7 +111,7 @@ def _comment_metric(name: str, model, X, y) -> float | None:
     from scipy.stats import spearmanr
     from sklearn.metrics import f1_score
 
-    from training.simulate_completeness import expected
+    from training.retrain import expected
 
     if len(set(y)) < 2:
         return None
@@ -115,16 +126,14 @@ def _train_comment_model(name: str, db, account: str, progress, bootstrap_n: int
     from analyzer.comments import analyze
     from models.linear import build
     from training import comments_corpus
-    from training.retrain import BOOTSTRAP_WEIGHT
+    from training.retrain import BOOTSTRAP_WEIGHT, normalised
     from training.train_comments import TARGETS, TODAY
 
     progress("labels")
     resolved, report = datasets.resolve(datasets.from_rows(db.labels(account)))
     ids = {x.deal_id for x in resolved.values() if x.target == "comment"}
     rows = datasets.comment_examples(resolved, comment_texts(db, account, ids), report, name)
-    if len(rows) < MIN_LABELS:
-        raise NotEnoughLabels(f"для обучения нужно не меньше {MIN_LABELS} оценок "
-                              f"комментариев, есть {len(rows)}")
+    _enough(rows, "комментариев")
     progress("features")
     train = [r for r in rows if not held_out(name, r[0])]
     test = [r for r in rows if held_out(name, r[0])]
@@ -132,23 +141,15 @@ def _train_comment_model(name: str, db, account: str, progress, bootstrap_n: int
     feats = lambda texts: [analyze(t, TODAY).features for t in texts]  # noqa: E731
     X = feats([t for t, _, _ in train]) + feats([r["text"] for r in boot])
     y = [v for _, v, _ in train] + [int(r[TARGETS[name][0]]) for r in boot]
-    mean_w = sum(w for _, _, w in train) / len(train) if train else 1.0
-    w = [wt / mean_w for _, _, wt in train] + [BOOTSTRAP_WEIGHT] * len(boot)
+    w = normalised([wt for _, _, wt in train]) + [BOOTSTRAP_WEIGHT] * len(boot)
     progress("fit")
     fitted = build(C=TARGETS[name][1]).fit(X, y, clf__sample_weight=w)
-    active = store.load_verified(store.active(name))
     X_test, y_test = feats([t for t, _, _ in test]), [v for _, v, _ in test]
-    metric = "spearman" if name == "completeness" else "f1"
-    metrics = {"heldout": {metric: _comment_metric(name, fitted, X_test, y_test),
-                           "n": len(y_test)},
-               "baseline": {metric: _comment_metric(name, active, X_test, y_test)},
-               "labels": report.as_dict()}
-    progress("register")
-    manifest = registry.register(fitted, name, metrics=metrics, data={
-        "source": f"auditors' comment verdicts of account {account} + bootstrap corpus "
-                  f"(weight {BOOTSTRAP_WEIGHT})", "train": len(train), "heldout": len(test)})
-    return {"name": name, "version": manifest.version, "status": manifest.status,
-            "metrics": metrics}
+    return _register(name, fitted, lambda m: _comment_metric(name, m, X_test, y_test),
+                     len(test), report, {
+                         "source": f"auditors' comment verdicts of account {account} + bootstrap "
+                                   f"corpus (weight {BOOTSTRAP_WEIGHT})",
+                         "train": len(train), "heldout": len(test)}, progress)
 
 
 def name_remarks(db, account: str, deal_ids: list[str]) -> dict[str, str]:
@@ -173,7 +174,7 @@ def train_nickname(db, account: str, now: datetime, progress=lambda stage: None,
 
     from models.nickname import build_pipeline
     from training import remarks
-    from training.retrain import BOOTSTRAP_WEIGHT
+    from training.retrain import BOOTSTRAP_WEIGHT, normalised
 
     progress("labels")
     resolved, report = datasets.resolve(datasets.from_rows(db.labels(account)))
@@ -183,32 +184,24 @@ def train_nickname(db, account: str, now: datetime, progress=lambda stage: None,
     rows = [(texts[x.deal_id], int(x.verdict == "confirmed"), datasets.weight(x), x.deal_id)
             for x in verdicts if x.deal_id in texts]
     report.unknown_deals += [x.deal_id for x in verdicts if x.deal_id not in texts]
-    if len(rows) < MIN_LABELS:
-        raise NotEnoughLabels(f"для обучения нужно не меньше {MIN_LABELS} оценок кличек, "
-                              f"есть {len(rows)}")
+    _enough(rows, "кличек")
     train = [r for r in rows if not held_out("nickname", r[3])]
     test = [r for r in rows if held_out("nickname", r[3])]
     boot = remarks.generate(seed=0, n=bootstrap_n)
-    mean_w = sum(r[2] for r in train) / len(train) if train else 1.0
     progress("fit")
     fitted = build_pipeline().fit(
         [r[0] for r in train] + [t for t, _ in boot], [r[1] for r in train] + [y for _, y in boot],
-        clf__sample_weight=[r[2] / mean_w for r in train] + [BOOTSTRAP_WEIGHT] * len(boot))
-    active = store.load_verified(store.active("nickname"))
+        clf__sample_weight=normalised([r[2] for r in train]) + [BOOTSTRAP_WEIGHT] * len(boot))
     X_test, y_test = [r[0] for r in test], [r[1] for r in test]
 
     def f1(model) -> float | None:
         return round(float(f1_score(y_test, model.predict(X_test))), 4) if len(set(y_test)) > 1 \
             else None
 
-    metrics = {"heldout_unseen_words": {"f1": f1(fitted), "n": len(y_test)},
-               "baseline": {"f1": f1(active)}, "labels": report.as_dict()}
-    progress("register")
-    manifest = registry.register(fitted, "nickname", metrics=metrics, data={
+    return _register("nickname", fitted, f1, len(test), report, {
         "source": f"auditors' verdicts on contact.name.nickname, account {account} + remark "
-                  f"corpus (weight {BOOTSTRAP_WEIGHT})", "train": len(train), "heldout": len(test)})
-    return {"name": "nickname", "version": manifest.version, "status": manifest.status,
-            "metrics": metrics}
+                  f"corpus (weight {BOOTSTRAP_WEIGHT})", "train": len(train), "heldout": len(test)},
+        progress)
 
 
 TRAINERS = {"risk": train_risk, "completeness": train_completeness,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from analyzer.audit import assess, make_ctx
+from analyzer.audit import make_ctx
 from analyzer.batch import default_jobs, run
 from analyzer.config import load_config
 from analyzer.norms import collect
@@ -32,13 +32,26 @@ def risk_features(deal_dicts: list[dict], now: datetime, jobs: int | None = None
     return out
 
 
+def normalised(weights: list[float]) -> list[float]:
+    """Weights scaled to mean 1 (1/π can be large; the labels' total counts as
+    their number, so the bootstrap's lower weight keeps its meaning)."""
+    mean = sum(weights) / len(weights) if weights else 1.0
+    return [w / mean for w in weights]
+
+
+def expected(pipeline, X) -> list[float]:
+    """A 0/1/2 classifier's expected level / 2, in 0..1 (the completeness score)."""
+    classes = [int(c) for c in pipeline.classes_]
+    return [sum(p * c for p, c in zip(row, classes, strict=True)) / 2
+            for row in pipeline.predict_proba(X)]
+
+
 def retrain_risk(X: list[dict], y: list[int], weights: list[float],
                  bootstrap: tuple[list[dict], list[int]] | None = None,
                  bootstrap_weight: float = BOOTSTRAP_WEIGHT, C: float = 0.5):
     """A fitted risk pipeline; labels weighted 1/π (normalised to mean 1),
     bootstrap examples at `bootstrap_weight` each."""
-    mean = sum(weights) / len(weights) if weights else 1.0
-    w = [x / mean for x in weights]
+    w = normalised(weights)
     X_all, y_all = list(X), list(y)
     if bootstrap:
         X_all += bootstrap[0]
@@ -46,5 +59,3 @@ def retrain_risk(X: list[dict], y: list[int], weights: list[float],
         w += [bootstrap_weight] * len(bootstrap[0])
     return build(C).fit(X_all, y_all, clf__sample_weight=w)
 
-
-__all__ = ["assess", "retrain_risk", "risk_features"]

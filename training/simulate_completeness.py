@@ -25,21 +25,14 @@ from analyzer.comments import analyze
 from models import store
 from models.linear import build
 from training import comments_corpus
+from training.retrain import BOOTSTRAP_WEIGHT, expected, normalised
 from training.train_comments import TARGETS, TODAY
-
-BOOTSTRAP_WEIGHT = 0.3
 
 
 def company_level(slots: dict[str, bool]) -> int:
     if all(slots.values()):
         return 2
     return 1 if slots["action"] and slots["result"] else 0
-
-
-def expected(pipeline, X) -> list[float]:
-    classes = [int(c) for c in pipeline.classes_]
-    return [sum(p * c for p, c in zip(row, classes, strict=True)) / 2
-            for row in pipeline.predict_proba(X)]
 
 
 def risk_weighted(pool: list[dict], model, n: int, seed: int) -> tuple[list[dict], list[float]]:
@@ -78,8 +71,7 @@ def main(argv: list[str] | None = None) -> dict:
     feats = lambda rs: [analyze(r["text"], TODAY).features for r in rs]  # noqa: E731
     X, X_boot, X_test = feats(labelled), feats(boot), feats(heldout)
     y_test = [company_level(r["slots"]) for r in heldout]
-    mean_w = sum(1 / p for p in pis) / len(pis)
-    weights = [1 / p / mean_w for p in pis] + [BOOTSTRAP_WEIGHT] * len(X_boot)
+    weights = normalised([1 / p for p in pis]) + [BOOTSTRAP_WEIGHT] * len(X_boot)
     retrained = build(C=TARGETS["completeness"][1]).fit(
         X + X_boot, noisy + [int(r["completeness"]) for r in boot], clf__sample_weight=weights)
     result = {"labels": len(X), "noise": args.noise, "heldout_comments": len(X_test),
