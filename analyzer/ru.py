@@ -10,6 +10,9 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     return few if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14 else many
 
 
+DIRECTION_NAMES = {"attentiveness": "Внимательность", "skills": "Навыки",
+                   "analytics": "Аналитика", "scripts": "Скрипты"}
+
 CHANNEL_NAMES = {"phone": "телефон", "whatsapp": "WhatsApp", "telegram": "Telegram",
                  "viber": "Viber", "max": "MAX", "vk": "ВКонтакте", "instagram": "Instagram",
                  "email": "e-mail", "sms": "SMS", "site_chat": "чат на сайте",

@@ -31,6 +31,7 @@ class Scorer:
         self.fixed_now = datetime.fromisoformat(fixed_now) if fixed_now else None
         if self.fixed_now and self.fixed_now.tzinfo is None:
             self.fixed_now = self.fixed_now.replace(tzinfo=self.tz)
+        self._models: dict[str, int] | None = None      # versions loaded (set in preload)
 
     def preload(self) -> None:
         from models import comments, nickname, risk
@@ -60,44 +61,44 @@ class Scorer:
 
     def models(self) -> dict[str, int]:
         """The versions this process loaded (and scores with)."""
-        if getattr(self, "_models", None) is None:
+        if self._models is None:
             self._models = self.active_models()
         return self._models
 
     def deals(self, objs: list, convert=None) -> tuple[list[Scored], list[dict]]:
         """Score each deal; one that cannot be used is an error entry, the rest go on."""
-        ctx, done, errors = self.ctx(), [], []
-        for i, obj in enumerate(objs):
-            if not isinstance(obj, dict):
-                errors.append({"index": i, "reason": NOT_OBJECT})
-                continue
-            try:
-                raw = convert(obj) if convert else obj
-                deal = Deal.model_validate(raw)
-            except ValidationError as exc:
-                errors.append({"index": i, "reason": explain_error(exc)})
-                continue
-            except ValueError as exc:
-                errors.append({"index": i, "reason": str(exc)})
-                continue
-            report, features = audit_deal_features(deal, ctx)
-            done.append(Scored(deal, raw, report, features))
-        return done, errors
+        def parse(obj: dict) -> tuple[Deal, dict]:
+            raw = convert(obj) if convert else obj
+            return Deal.model_validate(raw), raw
+
+        def audit(parsed: tuple[Deal, dict], ctx) -> Scored:
+            deal, raw = parsed
+            return Scored(deal, raw, *audit_deal_features(deal, ctx))
+
+        return self._each(objs, parse, audit)
 
     def comments(self, objs: list) -> tuple[list[CommentReport], list[dict]]:
-        return self._each(objs, CommentIn, audit_comment)
+        return self._each(objs, CommentIn.model_validate, audit_comment)
 
     def contacts(self, objs: list) -> tuple[list[ContactReport], list[dict]]:
-        return self._each(objs, Contact, audit_contact)
+        return self._each(objs, Contact.model_validate, audit_contact)
 
-    def _each(self, objs, model, fn):
+    def _each(self, objs: list, parse, audit) -> tuple[list, list[dict]]:
+        """`audit(parse(obj), ctx)` per item; an item that is no object or does
+        not parse (validation, a CRM bundle that cannot be mapped) is an error
+        entry with its position, and the rest go on."""
         ctx, out, errors = self.ctx(), [], []
         for i, obj in enumerate(objs):
             if not isinstance(obj, dict):
                 errors.append({"index": i, "reason": NOT_OBJECT})
                 continue
             try:
-                out.append(fn(model.model_validate(obj), ctx))
+                parsed = parse(obj)
             except ValidationError as exc:
                 errors.append({"index": i, "reason": explain_error(exc)})
+                continue
+            except ValueError as exc:
+                errors.append({"index": i, "reason": str(exc)})
+                continue
+            out.append(audit(parsed, ctx))
         return out, errors

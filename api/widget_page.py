@@ -9,8 +9,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-DIRECTIONS = {"attentiveness": "Внимательность", "skills": "Навыки", "analytics": "Аналитика",
-              "scripts": "Скрипты"}
+from analyzer.ru import DIRECTION_NAMES
+
 SEVERITY = {"critical": "критично", "major": "серьёзно", "minor": "замечание", "info": "к сведению"}
 CONTEXT = 120          # characters of text shown around the evidence
 
@@ -56,14 +56,14 @@ def _verdicts(labels) -> dict[tuple, str]:
 
 def groups(deal: dict, findings: list[dict], labels) -> list[dict]:
     texts, verdicts = _texts(deal), _verdicts(labels)
-    by_dir: dict[str, list] = {d: [] for d in DIRECTIONS}
+    by_dir: dict[str, list] = {d: [] for d in DIRECTION_NAMES}
     for f in findings:
         text = texts.get((f.get("entity"), str(f.get("entity_id"))), "")
         by_dir.setdefault(f.get("direction", "skills"), []).append({
             **f, "severity_ru": SEVERITY.get(f.get("severity"), f.get("severity")),
             "context": marked(text, f.get("span")),
             "verdict": verdicts.get((f.get("code"), f.get("entity_id")))})
-    return [{"key": d, "title": DIRECTIONS.get(d, d), "findings": items}
+    return [{"key": d, "title": DIRECTION_NAMES.get(d, d), "findings": items}
             for d, items in by_dir.items()]
 
 
@@ -71,6 +71,6 @@ def render(deal: dict, row, labels, ticket: str) -> str:
     report = row.report
     return env().get_template("widget.html").render(
         deal_id=row.deal_id, title=deal.get("title") or "", stage=deal.get("stage") or "",
-        risk=row.risk, scores=report.get("scores", {}), directions=DIRECTIONS,
+        risk=row.risk, scores=report.get("scores", {}), directions=DIRECTION_NAMES,
         groups=groups(deal, report.get("findings", []), labels), ticket=ticket,
         scored_at=row.scored_at)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import base64
 import io
 
+from analyzer.ru import DIRECTION_NAMES
+
 DIRECTION_COLORS = {"attentiveness": "#4b6fd6", "skills": "#2e9e6b", "analytics": "#d98a1c",
                     "scripts": "#b3261e"}
-DIRECTION_NAMES = {"attentiveness": "Внимательность", "skills": "Навыки",
-                   "analytics": "Аналитика", "scripts": "Скрипты"}
 
 
 def _figure(width: float = 7.5, height: float = 2.8):

@@ -10,11 +10,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from analyzer.checks import CHECKS, _load_all
 from analyzer.config import DATA_DIR
+from analyzer.ru import DIRECTION_NAMES
 from crmqa.summary import Summary
 
 TEMPLATES = Path(__file__).parent / "templates"
-DIRECTION_NAMES = {"attentiveness": "Внимательность", "skills": "Навыки",
-                   "analytics": "Аналитика", "scripts": "Скрипты"}
 
 
 @lru_cache(maxsize=1)
