@@ -34,7 +34,7 @@ def pg_answers() -> bool:
 
 @contextlib.contextmanager
 def pg_schema():
-    schema = f"crmqa_api_{uuid.uuid4().hex[:8]}"
+    schema = f"crmqa_test_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))

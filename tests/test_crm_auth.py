@@ -26,6 +26,8 @@ from api.crm_auth import (
     verify_bitrix_app_token,
 )
 
+from .crm_payloads import AMO_STATUS_PAIRS
+
 SECRET = "amo-integration-secret-" + "k" * 41  # 64 chars, like amoCRM's secret keys
 CLIENT = "0c6a1f3e-2b1d-4c8e-9f5a-7d2e4b6a8c10"
 NOW = 1_790_000_000
@@ -313,28 +315,6 @@ def test_malformed_placement_raises_clear_error(over, message):
 
 # --------------------------------------------------------------------------- amoCRM webhooks
 
-# The captured status_lead body of crm_formats.md §1.10, as it arrives on the wire.
-AMO_STATUS_PAIRS = [
-    ("leads[status][0][id]", "10701093"),
-    ("leads[status][0][name]", "Семинар: Пропитание в фитнесе на результат"),
-    ("leads[status][0][status_id]", "142"),
-    ("leads[status][0][old_status_id]", "20067736"),
-    ("leads[status][0][price]", "22500"),
-    ("leads[status][0][responsible_user_id]", "2079676"),
-    ("leads[status][0][last_modified]", "1539782664"),
-    ("leads[status][0][modified_user_id]", "2079718"),
-    ("leads[status][0][created_user_id]", "2076025"),
-    ("leads[status][0][date_create]", "1539782209"),
-    ("leads[status][0][pipeline_id]", "9217056"),
-    ("leads[status][0][tags][0][id]", "80147"),
-    ("leads[status][0][tags][0][name]", "повторное обращение"),
-    ("leads[status][0][account_id]", "17769199"),
-    ("leads[status][0][custom_fields][0][id]", "66339"),
-    ("leads[status][0][custom_fields][0][name]", "Источник"),
-    ("leads[status][0][custom_fields][0][values][0][value]", "Сайт"),
-    ("leads[status][0][custom_fields][0][values][0][enum]", "139517"),
-    ("account[subdomain]", "apfitness"),
-]
 
 # The captured add_message body of §1.10 (bound to a contact: element_type 1).
 AMO_MESSAGE_CONTACT = {

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
 
 from analyzer.audit import audit_deal, make_ctx
 from analyzer.schema import Deal
 from api.store import Store
 from training.synth import generate
 
+from .api_support import pg_answers, pg_schema
 from .conftest import NOW
-
-PG_URL = os.environ.get("CRMQA_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
-
-
-def _pg_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def roundtrip(store: Store) -> None:
@@ -57,15 +43,7 @@ def test_a_bad_deal_is_skipped_with_a_reason_and_the_rest_stored(tmp_path):
     assert "id" in rejected[0][1] and "+7" not in rejected[1][1]
 
 
-@pytest.mark.skipif(not _pg_answers(), reason="no PostgreSQL on 127.0.0.1:5432")
+@pytest.mark.skipif(not pg_answers(), reason="no PostgreSQL on 127.0.0.1:5432")
 def test_postgresql_roundtrip():
-    schema = f"crmqa_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        roundtrip(Store(f"{PG_URL}?options=-csearch_path%3D{schema}"))
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with pg_schema() as url:
+        roundtrip(Store(url))

@@ -8,25 +8,10 @@ from urllib.parse import urlencode
 import pytest
 
 from .api_support import running, synthetic_deals
+from .crm_payloads import AMO_STATUS_PAIRS
 
-AMO_STATUS = [  # a real captured status_lead body (crm_formats.md §1.10), account renamed
-    ("leads[status][0][id]", "10701093"),
-    ("leads[status][0][name]", "Семинар: Пропитание в фитнесе на результат"),
-    ("leads[status][0][status_id]", "142"), ("leads[status][0][old_status_id]", "20067736"),
-    ("leads[status][0][price]", "22500"), ("leads[status][0][responsible_user_id]", "2079676"),
-    ("leads[status][0][last_modified]", "1539782664"),
-    ("leads[status][0][modified_user_id]", "2079718"),
-    ("leads[status][0][created_user_id]", "2076025"),
-    ("leads[status][0][date_create]", "1539782209"), ("leads[status][0][pipeline_id]", "9217056"),
-    ("leads[status][0][tags][0][id]", "80147"),
-    ("leads[status][0][tags][0][name]", "повторное обращение"),
-    ("leads[status][0][account_id]", "17769199"),
-    ("leads[status][0][custom_fields][0][id]", "66339"),
-    ("leads[status][0][custom_fields][0][name]", "Источник"),
-    ("leads[status][0][custom_fields][0][values][0][value]", "Сайт"),
-    ("leads[status][0][custom_fields][0][values][0][enum]", "139517"),
-    ("account[subdomain]", "acme"),
-]
+AMO_STATUS = [(k, "acme" if k == "account[subdomain]" else v)   # our test account
+              for k, v in AMO_STATUS_PAIRS]
 AMO_UPDATE = [("leads[update][0][id]", "10701094"), ("leads[update][0][last_modified]", "1539782700"),
               ("leads[update][1][id]", "10701095"), ("leads[update][1][last_modified]", "1539782701"),
               ("account[subdomain]", "acme"), ("account[id]", "17769199")]
