@@ -119,10 +119,11 @@ def _ready(config: str | None, names: bool = True) -> dict:
     """The effective config, with the models loaded and verified up front
     (the name models only where names are checked)."""
     from models.comments import preload as comment_models
-    from models.nickname import preload as name_models
 
     cfg = load_config(config)
     if names:
+        from models.nickname import preload as name_models
+
         name_models()
     comment_models()
     gc.freeze()      # models and lexicons live for the whole run: keep them out of GC scans

@@ -18,7 +18,8 @@ MODELS = ("completeness", "off_channel", "disrespect")
 
 @lru_cache(maxsize=4)
 def compiled(name: str) -> Compiled:
-    return Compiled(store.load(name))
+    found = store.load_tables(name)
+    return Compiled.from_tables(found) if found is not None else Compiled(store.load(name))
 
 
 @lru_cache(maxsize=1)

@@ -54,12 +54,20 @@ class Compiled:
     """The fitted pipeline (DictVectorizer → StandardScaler → LogisticRegression)
     as weights per raw feature; `logit` leaves out the manager term."""
 
-    def __init__(self, pipeline):
-        vec, scale, clf = (pipeline.named_steps[k] for k in ("vec", "scale", "clf"))
-        coef = clf.coef_[0] / scale.scale_
-        self.weights = {name: float(coef[i]) for name, i in vec.vocabulary_.items()}
+    def __init__(self, tables: dict):
+        """From `models.linear.tables` of the fitted pipeline (scale folded in)."""
+        from models.linear import feature_names
+
+        coef = tables["coef"][:, 0].tolist()
+        self.weights = dict(zip(feature_names(tables), coef, strict=True))
         self.manager_weight = self.weights.pop("manager_rate", 0.0)
-        self.bias = float(clf.intercept_[0])
+        self.bias = float(tables["intercept"][0])
+
+    @classmethod
+    def of(cls, pipeline) -> Compiled:
+        from models.linear import tables
+
+        return cls(tables(pipeline))
 
     def logit(self, feats: dict[str, float]) -> float:
         w = self.weights
@@ -72,7 +80,8 @@ class Compiled:
 
 @lru_cache(maxsize=1)
 def model() -> Compiled:
-    return Compiled(store.load(NAME))
+    found = store.load_tables(NAME)
+    return Compiled(found) if found is not None else Compiled.of(store.load(NAME))
 
 
 def preload() -> None:

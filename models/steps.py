@@ -17,6 +17,9 @@ NAME = "steps"
 
 @lru_cache(maxsize=1)
 def model() -> CompiledMultiLabel:
+    found = store.load_tables(NAME)
+    if found is not None:
+        return CompiledMultiLabel.from_tables(found)
     artifact = store.load(NAME)
     return CompiledMultiLabel(artifact["pipeline"], artifact["labels"])
 

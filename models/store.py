@@ -5,6 +5,11 @@ The manifest (`<name>-vN.json`) records the version, status
 trained, a summary of its training data, its metrics and the sha256 of the
 joblib file. `load()` refuses an artifact whose hash or library versions do not
 match: a model is either exactly what was measured, or it is not used.
+
+A linear artifact also gets its inference tables (`<name>-vN.tables.npz`, see
+`models.linear.tables`; their sha256 is the manifest's `tables_sha256`).
+`load_tables()` reads them with NumPy alone, verified the same way, so scoring
+starts without importing scikit-learn or unpickling anything.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import joblib
+import numpy as np
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
@@ -47,6 +52,11 @@ class Manifest:
     data: dict[str, Any]
     libraries: dict[str, str]
     trained_at: str
+    tables_sha256: str | None = None
+
+    @property
+    def tables_path(self) -> Path:
+        return self.path.with_suffix(".tables.npz")
 
     def public(self) -> dict[str, Any]:
         """The `crmqa models list` row (CONTRACT §3)."""
@@ -77,7 +87,8 @@ def _read_manifest(path: Path) -> Manifest:
     return Manifest(name=raw["name"], version=int(raw["version"]), status=raw["status"],
                     path=path.with_suffix(".joblib"), sha256=raw["sha256"],
                     metrics=raw.get("metrics", {}), data=raw.get("data", {}),
-                    libraries=raw.get("libraries", {}), trained_at=raw.get("trained_at", ""))
+                    libraries=raw.get("libraries", {}), trained_at=raw.get("trained_at", ""),
+                    tables_sha256=raw.get("tables_sha256"))
 
 
 def manifests(root: Path | None = None) -> list[Manifest]:
@@ -93,7 +104,10 @@ def save(obj: Any, name: str, *, data: dict, metrics: dict, status: str = "activ
     root.mkdir(parents=True, exist_ok=True)
     version = 1 + max((m.version for m in manifests(root) if m.name == name), default=0)
     path = root / f"{name}-v{version}.joblib"
+    import joblib
+
     joblib.dump(obj, path, compress=3)
+    tables_sha = _save_tables(obj, path.with_suffix(".tables.npz"))
     if status == "active":
         for old in manifests(root):
             if old.name == name and old.status == "active":
@@ -102,9 +116,23 @@ def save(obj: Any, name: str, *, data: dict, metrics: dict, status: str = "activ
                 "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "sha256": sha256(path), "libraries": library_versions(),
                 "data": data, "metrics": metrics}
+    if tables_sha:
+        manifest["tables_sha256"] = tables_sha
     path.with_suffix(".json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
                                          encoding="utf-8")
     return _read_manifest(path.with_suffix(".json"))
+
+
+def _save_tables(obj: Any, path: Path) -> str | None:
+    """Write the inference tables of a linear artifact; their sha256, or None."""
+    from models.linear import tables
+
+    found = tables(obj)
+    if found is None:
+        return None
+    with path.open("wb") as fh:
+        np.savez_compressed(fh, **found)
+    return sha256(path)
 
 
 STATUSES = ("active", "candidate", "retired", "refused", "rolled_back")
@@ -158,6 +186,8 @@ def _minor(version: str) -> str:
 
 
 def load_verified(manifest: Manifest) -> Any:
+    import joblib
+
     verify(manifest)
     return joblib.load(manifest.path)
 
@@ -166,3 +196,21 @@ def load_verified(manifest: Manifest) -> Any:
 def load(name: str, root: Path | None = None) -> Any:
     """The active artifact `name`, verified; cached per process."""
     return load_verified(active(name, root))
+
+
+def load_tables(name: str, root: Path | None = None) -> dict[str, np.ndarray] | None:
+    """The active artifact's inference tables, verified like the artifact
+    itself; None when it has none (an artifact saved before they existed)."""
+    manifest = active(name, root)
+    if manifest.tables_sha256 is None:
+        return None
+    verify(manifest)
+    path = manifest.tables_path
+    if not path.exists():
+        raise ArtifactError(f"{path.name}: file missing")
+    actual = sha256(path)
+    if actual != manifest.tables_sha256:
+        raise ArtifactError(f"{path.name}: sha256 {actual[:12]}… does not match "
+                            f"the manifest's {manifest.tables_sha256[:12]}…")
+    with np.load(path, allow_pickle=False) as found:
+        return {key: found[key] for key in found.files}
