@@ -131,6 +131,20 @@ def _first_words(patterns) -> str:
     return r"(?<!\w)(?=" + _alt(words) + r"\s)"
 
 
+_AT_WORD_START = re.compile(r"^(?:\(\?=\[[^\]]*\]\))?\(\?<!\\w\)")
+
+
+def _union(patterns) -> str:
+    """One pattern matching wherever any of `patterns` does (group names
+    dropped): where it finds nothing, none of them can, and none starts before
+    its first match. Each must begin at a word start, which the union checks
+    once per position instead of once per pattern."""
+    for pat in patterns:
+        if not _AT_WORD_START.match(pat) or "(?P=" in pat or "(?(" in pat:
+            raise ValueError(f"dates: not a word-start pattern without references: {pat[:40]!r}")
+    return r"(?<!\w)(?:" + "|".join(re.sub(r"\(\?P<\w+>", "(?:", p) for p in patterns) + ")"
+
+
 @dataclass(frozen=True)
 class _Grammar:
     numdate: re.Pattern
@@ -146,6 +160,7 @@ class _Grammar:
     phrases: re.Pattern
     time: re.Pattern
     daypart: re.Pattern
+    any_word: re.Pattern         # matches where any word rule or part of day may start
     trailing_hour: re.Pattern
     before: re.Pattern           # the preposition / modifier right before a match
     month_before: re.Pattern     # "в начале", "до конца", "в" … before a month name
@@ -273,11 +288,14 @@ def grammar() -> _Grammar:
     def rx(pattern: str) -> re.Pattern:
         return re.compile(pattern)
 
+    any_word = _union((relday, weekday, period, phrases, month, daypart))
+
     return _Grammar(
         numdate=rx(numdate), worddate=rx(worddate), dayonly=rx(dayonly), range=rx(range_),
         worddate_ord=rx(worddate_ord), dayonly_ord=rx(dayonly_ord),
         month=rx(month), weekday=rx(weekday), relday=rx(relday), period=rx(period),
         phrases=rx(phrases), time=rx(time), daypart=rx(daypart), before=rx(before),
+        any_word=rx(any_word),
         trailing_hour=rx(rf"(?:[^\S\n]{{0,3}},)?[^\S\n]{{1,3}}(?P<h>{_HOUR})(?:(?P<sep>[:.])(?P<mi>[0-5]\d))?"
                          rf"{_TIME_SUFFIX}{_NR}{not_unit}{not_noun}"),
         month_before=rx(month_before), not_after=rx(not_after),
@@ -669,11 +687,10 @@ _HAS_DIGIT = re.compile(r"\d")
 _ORDINAL_HINT = re.compile(r"[ое]го\s+\w")       # "пятого марта", "третьего числа"
 
 
-def _scan(rx: re.Pattern, rule: Rule, s: str, g: _Grammar) -> Iterator[Candidate]:
-    """`rule` over the matches of `rx`; after a rejected match the scan goes on
-    from its second character, so a reading inside it is not lost ("06.03 до
-    17:00" is no time range, but holds the time "до 17:00")."""
-    pos = 0
+def _scan(rx: re.Pattern, rule: Rule, s: str, g: _Grammar, pos: int = 0) -> Iterator[Candidate]:
+    """`rule` over the matches of `rx` from `pos`; after a rejected match the
+    scan goes on from its second character, so a reading inside it is not lost
+    ("06.03 до 17:00" is no time range, but holds the time "до 17:00")."""
     while (m := rx.search(s, pos)) is not None:
         c = rule(m, s, g)
         if c is None:
@@ -692,14 +709,23 @@ def _normalise(text: str) -> str:
     return low.replace("ё", "е")
 
 
-def _candidates(s: str, g: _Grammar) -> Iterator[Candidate]:
-    rules = _WORD_RULES
-    if _ORDINAL_HINT.search(s):
-        rules = _ORDINAL_RULES + rules
+def _word_start(s: str, g: _Grammar) -> int | None:
+    """Where the first word rule or part of day may match; None: nowhere."""
+    m = g.any_word.search(s)
+    return None if m is None else m.start()
+
+
+def _candidates(s: str, g: _Grammar, words_from: int | None) -> Iterator[Candidate]:
+    rules: tuple[tuple[str, Rule], ...] = ()
     if _HAS_DIGIT.search(s):
-        rules = _DIGIT_RULES + rules
+        rules = _DIGIT_RULES
+    if _ORDINAL_HINT.search(s):
+        rules += _ORDINAL_RULES
     for name, rule in rules:
         yield from _scan(getattr(g, name), rule, s, g)
+    if words_from is not None:
+        for name, rule in _WORD_RULES:
+            yield from _scan(getattr(g, name), rule, s, g, words_from)
 
 
 # -- public API ---------------------------------------------------------------
@@ -768,10 +794,13 @@ def find(text: str, today: date | None = None) -> list[DateMention]:
         return []
     s = _normalise(text)
     g = grammar()
-    cands = list(_candidates(s, g))
+    words_from = _word_start(s, g)
+    cands = list(_candidates(s, g, words_from))
     if not cands:
         return []
-    chosen = _select(cands + list(_scan(g.daypart, _daypart, s, g)), len(s))
+    if words_from is not None:
+        cands += _scan(g.daypart, _daypart, s, g, words_from)
+    chosen = _select(cands, len(s))
     out = []
     for start, end, kind, resolver, _ in _merge(s, chosen, g):
         resolved = resolver(today) if today is not None else None
@@ -786,7 +815,7 @@ def has_date(text: str) -> bool:
         return False
     s = _normalise(text)
     g = grammar()
-    for c in _candidates(s, g):
+    for c in _candidates(s, g, _word_start(s, g)):
         if c[2] != _DAYPART:
             return True
     return False

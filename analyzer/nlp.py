@@ -213,8 +213,6 @@ _SPACED = re.compile(r"(?<!\S)[а-яА-ЯёЁ](?: [а-яА-ЯёЁ]){2,}(?!\S)")
 
 def _merge_spaced(raw: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
     """Join runs of ≥3 single Cyrillic letters separated by one space."""
-    if not _SPACED.search(text):
-        return raw
     out: list[tuple[str, int, int]] = []
     i = 0
     while i < len(raw):
@@ -252,7 +250,9 @@ def view(text: str | None, limit: int | None = None) -> TextView:
     prev_end, n, size = 0, len(index), len(original)
     identity = isinstance(index, range)
     surface_of, make = _surface, Token
-    for surface, s, e in _merge_spaced(_raw_tokens(norm), norm):
+    raw = (_merge_spaced(_raw_tokens(norm), norm) if _SPACED.search(norm)
+           else ((m[0], *m.span()) for m in _TOKEN.finditer(norm)))
+    for surface, s, e in raw:
         is_word, text_, fixed, low = surface_of(surface)
         if identity:
             start, end = s, e

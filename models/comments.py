@@ -46,8 +46,12 @@ def _proba(a: CommentAnalysis) -> dict:
     return a._scores
 
 
+def _empty(a: CommentAnalysis) -> bool:
+    return not any(t.is_word for t in a.view.tokens)
+
+
 def completeness(a: CommentAnalysis) -> float:
-    if not a.view.words:
+    if _empty(a):
         return 0.0
     p, classes = _proba(a)["completeness"], compiled("completeness").classes
     return float(sum(p[i] * int(c) for i, c in enumerate(classes)) / 2.0)
@@ -61,7 +65,7 @@ def flag(name: str, a: CommentAnalysis) -> float:
     classifier's, raised to RULE_CONFIDENCE when a rule fires — rules catch the
     phrasings no training text had; the classifier catches the rest. A named
     official channel ("через CRM") keeps an off-channel rule from deciding."""
-    if not a.view.words:
+    if _empty(a):
         return 0.0
     return _with_rules(name, a, float(_proba(a)[name][compiled(name).classes.index(1)]))
 

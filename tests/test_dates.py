@@ -373,3 +373,26 @@ def test_vocabulary_is_data():
     assert {"months", "weekdays", "relative_days", "periods", "phrases", "units"} <= set(v)
     assert dates.vocabulary() is v                # read once
     assert dates.grammar() is dates.grammar()
+
+
+def _readings(cands) -> list:
+    return sorted((c[0], c[1], c[2], c[3](TODAY), c[4]) for c in cands)
+
+
+def _every_rule_from_start(text: str) -> list:
+    """The candidates with every word rule scanned from the first character."""
+    s, g = dates._normalise(text), dates.grammar()
+    return _readings(dates._candidates(s, g, 0))
+
+
+@pytest.mark.parametrize("text", [c[0] for c in CASES] + [r[0] for r in RESOLVE] + [
+    "ок", "клиент думает", "Звонил 3 раза, нд", "в эту пт созвон", "через неделю"])
+def test_word_rule_prefilter_loses_nothing(text):
+    s, g = dates._normalise(text), dates.grammar()
+    start = dates._word_start(s, g)
+    assert _readings(dates._candidates(s, g, start)) == _every_rule_from_start(text)
+
+
+def test_prefilter_refuses_a_pattern_not_at_a_word_start():
+    with pytest.raises(ValueError, match="word-start"):
+        dates._union([r"(?<!\w)завтра", r"\d+"])
