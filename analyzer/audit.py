@@ -174,10 +174,10 @@ def audit_comment(comment: CommentIn, ctx: Ctx) -> CommentReport:
     """One comment alone (`crmqa comments`): completeness, slots, channels and the
     comment-level findings."""
     from analyzer.checks.comments import judge
-    from analyzer.comments import analyze
+    from analyzer.comments import analyze_once
     from models.comments import completeness
 
-    a = analyze(comment.text, ctx.today)
+    a = analyze_once(comment.text, ctx.today)
     c = _CommentRef(comment.id, comment.text, None)      # what the comment checks read
     return CommentReport.model_construct(
         id=comment.id, completeness=round(completeness(a), 4), elements=a.elements,

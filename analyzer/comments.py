@@ -136,8 +136,9 @@ def _quoting_about_us(a: CommentAnalysis, i: int) -> bool:
     return bool(lemmas & _SPEECH) and bool(lemmas & _US)
 
 
-@lru_cache(maxsize=4_096)
-def analyze(text: str | None, today: date | None = None) -> CommentAnalysis:
+def analyze_once(text: str | None, today: date | None = None) -> CommentAnalysis:
+    """`analyze` without the cache, for a text seen once (`crmqa comments`):
+    4,096 cached analyses are ~10⁶ live objects the garbage collector walks."""
     v = view(text, limit=MAX_CHARS)
     records = [word(t.lower) if t.is_word else None for t in v.tokens]
     keys = [(r.lemma if r else t.lower, t.lower, t.text) for t, r in zip(v.tokens, records,
@@ -154,6 +155,13 @@ def analyze(text: str | None, today: date | None = None) -> CommentAnalysis:
     a.off_channel = [e for e in a.off_channel if not e.rule.startswith("company_")]
     a.disrespect = _insult_evidence(a) + [a.span(h) for h in found["disrespect"]]
     return a
+
+
+@lru_cache(maxsize=4_096)
+def analyze(text: str | None, today: date | None = None) -> CommentAnalysis:
+    """The analysis of a comment, cached: a deal's checks and its analytics
+    read the same comments."""
+    return analyze_once(text, today)
 
 
 def comment_level_features(a: CommentAnalysis) -> list[str]:
