@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import product
+from typing import NamedTuple
 
 # Latin letters that look like Cyrillic ones, by case.
 LATIN_LOOKALIKE = str.maketrans(
@@ -52,8 +53,9 @@ class WordInfo:
     grams: frozenset[str] = frozenset()   # grammemes of the best parse (past, futr, impr, INFN…)
 
 
-@dataclass(slots=True)
-class Token:
+class Token(NamedTuple):
+    """One token (a tuple: a comment makes dozens, and tuples are built in C)."""
+
     text: str          # normalised surface (case kept)
     start: int         # span in the original text
     end: int
@@ -249,8 +251,18 @@ def view(text: str | None, limit: int | None = None) -> TextView:
     tokens: list[Token] = []
     prev_end, n, size = 0, len(index), len(original)
     identity = isinstance(index, range)
-    surface_of, make = _surface, Token
-    raw = (_merge_spaced(_raw_tokens(norm), norm) if _SPACED.search(norm)
+    surface_of, new, make = _surface, tuple.__new__, Token
+    spaced = _SPACED.search(norm)
+    if identity and not spaced:           # most comments: plain text, spans found by str.find
+        find = norm.find                  # (only whitespace lies between two tokens)
+        for surface in _TOKEN.findall(norm):
+            s = find(surface, prev_end)
+            e = s + len(surface)
+            is_word, text_, fixed, low = surface_of(surface)
+            tokens.append(new(make, (text_, s, e, s > prev_end, is_word, fixed, low)))
+            prev_end = e
+        return TextView(original=original, text=norm, tokens=tokens, truncated=truncated)
+    raw = (_merge_spaced(_raw_tokens(norm), norm) if spaced
            else ((m[0], *m.span()) for m in _TOKEN.finditer(norm)))
     for surface, s, e in raw:
         is_word, text_, fixed, low = surface_of(surface)
