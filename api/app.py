@@ -55,7 +55,8 @@ def create_app(config: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.store = Store(cfg.db_url, background_checkpoints=True)
+        app.state.store = Store(cfg.db_url, background_checkpoints=True,
+                                token_cache_seconds=cfg.token_cache_seconds)
         stop = threading.Event()
         threading.Thread(target=_checkpoints, args=(app.state.store, stop), daemon=True,
                          name="crmqa-checkpoint").start()

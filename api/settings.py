@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 20_000_000               # a 5 MB Cyrillic comment, even \u-escaped
     max_items: int = 1000                          # deals or comments per request
     ticket_ttl: int = 900                          # seconds a widget ticket lives
+    token_cache_seconds: float = 5.0               # a token revoked elsewhere works ≤ this long
     now: str | None = None                         # fixed audit time (tests, replays)
     log_level: str = "WARNING"                     # INFO: one JSON access line per request
     cors_origins: str = (r"https://([\w-]+\.)*(amocrm\.(ru|com)|kommo\.com|"

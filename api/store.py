@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
@@ -40,6 +41,7 @@ DEFAULT_URL = "sqlite:///var/crmqa.sqlite"
 DEFAULT_ACCOUNT = "default"
 ROLES = ("qa", "supervisor", "head", "admin", "widget")
 TOKEN_PREFIX = "cq_"
+TOKEN_CACHE_SIZE = 10_000     # live tokens remembered per process (then forgotten at once)
 
 
 _TOKEN_QUERY = select(TokenRow.__table__).where(TokenRow.__table__.c.digest == bindparam("digest"))
@@ -100,7 +102,14 @@ def _report_row(account: str, report: DealReport, scored_at: datetime,
 
 
 class Store:
-    def __init__(self, url: str | None = None, background_checkpoints: bool = False):
+    def __init__(self, url: str | None = None, background_checkpoints: bool = False,
+                 token_cache_seconds: float = 0.0):
+        """`token_cache_seconds`: how long a live token is trusted without asking
+        the database again (the API server: a token revoked from another process
+        stops working within that time; one revoked through this store, at once)."""
+        self.token_ttl = token_cache_seconds
+        self._tokens: dict[str, tuple[TokenRow, float]] = {}
+        self._clock = time.monotonic
         self.url = database_url(url)
         if self.url.startswith("sqlite:///"):
             path = self.url.removeprefix("sqlite:///")
@@ -148,13 +157,24 @@ class Store:
 
     def token(self, token: str) -> TokenRow | None:
         """The live token row for a presented token, or None (one indexed Core
-        query: it runs on every request)."""
+        query: it runs on every request, unless the token was found live
+        within the last `token_ttl` seconds)."""
+        key = digest(token)
+        cached = self._tokens.get(key)
+        if cached is not None and cached[1] > self._clock():
+            return cached[0]
         with self.engine.connect() as conn:
-            row = conn.execute(_TOKEN_QUERY, {"digest": digest(token)}).first()
+            row = conn.execute(_TOKEN_QUERY, {"digest": key}).first()
         if row is None or row.revoked_at is not None:
+            self._tokens.pop(key, None)
             return None
-        return TokenRow(id=row.id, account=row.account, role=row.role, digest=row.digest,
-                        name=row.name, created_at=row.created_at, revoked_at=None)
+        found = TokenRow(id=row.id, account=row.account, role=row.role, digest=row.digest,
+                         name=row.name, created_at=row.created_at, revoked_at=None)
+        if self.token_ttl > 0:
+            if len(self._tokens) >= TOKEN_CACHE_SIZE:
+                self._tokens.clear()
+            self._tokens[key] = (found, self._clock() + self.token_ttl)
+        return found
 
     def revoke_token(self, token_id: int) -> bool:
         with self.session() as s, s.begin():
@@ -162,6 +182,7 @@ class Store:
             if row is None or row.revoked_at is not None:
                 return False
             row.revoked_at = now()
+            self._tokens = {k: v for k, v in self._tokens.items() if v[0].id != token_id}
             return True
 
     # -- deals and reports -----------------------------------------------------

@@ -125,3 +125,25 @@ def test_token_cli_creates_a_working_token(tmp_path):
     assert bad.exit_code == 2
     assert CliRunner().invoke(app, ["token", "revoke", token, "--db", url]).exit_code == 0
     assert Store(url).token(token) is None
+
+
+
+def test_a_token_revoked_by_another_process_works_only_until_the_cache_time(api):
+    """The CLI revokes through its own store: the server trusts a token it found
+    live at most `token_cache_seconds` longer; a token it never saw, not at all."""
+    from api.store import Store
+
+    server = api.app.state.store
+    clock = [1000.0]
+    server._clock = lambda: clock[0]
+    token = server.create_token("acme", "qa")
+    h = {"Authorization": f"Bearer {token}"}
+    assert server.token_ttl == 5.0
+    assert api.client.get("/v1/models", headers=h).status_code == 200
+    cli = Store(server.url)
+    assert cli.revoke_token(cli.token(token).id)
+    clock[0] += 4.0
+    assert api.client.get("/v1/models", headers=h).status_code == 200
+    clock[0] += 2.0
+    assert api.client.get("/v1/models", headers=h).status_code == 401
+    assert api.client.get("/v1/models", headers=h).status_code == 401
