@@ -12,12 +12,14 @@ write is one transaction: when a call returns, what it wrote is kept.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import time
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import bindparam, create_engine, delete, event, select
 from sqlalchemy.exc import IntegrityError
@@ -58,6 +60,23 @@ def utc(t: datetime | None) -> datetime | None:
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def json_dumps(value) -> str:
+    """JSON columns are written with orjson (a 10-comment deal: ~10 µs instead of
+    ~80); what it refuses (integers over 64 bits, lone surrogates) the standard
+    library writes as before."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value)
+
+
+def json_loads(text: str | bytes):
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:            # NaN, lone surrogates: the standard parser's
+        return json.loads(text)
 
 
 def digest(token: str) -> str:
@@ -115,7 +134,8 @@ class Store:
             path = self.url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        self.engine = create_engine(self.url, pool_pre_ping=not self.url.startswith("sqlite"))
+        self.engine = create_engine(self.url, pool_pre_ping=not self.url.startswith("sqlite"),
+                                    json_serializer=json_dumps, json_deserializer=json_loads)
         self.sqlite = self.engine.dialect.name == "sqlite"
         if self.sqlite:
             event.listen(self.engine, "connect", lambda conn, rec: _sqlite_pragmas(

@@ -47,3 +47,17 @@ def test_a_bad_deal_is_skipped_with_a_reason_and_the_rest_stored(tmp_path):
 def test_postgresql_roundtrip():
     with pg_schema() as url:
         roundtrip(Store(url))
+
+
+def test_json_columns_round_trip_what_orjson_refuses(tmp_path):
+    """orjson writes JSON columns; an integer over 64 bits or a lone surrogate
+    falls back to the standard library, and reads back unchanged."""
+    from api.store import Store, json_dumps, json_loads
+
+    odd = {"big": 2**70, "cut": "\ud83d", "text": "Привет", "nested": [1.5, None, True]}
+    assert json_loads(json_dumps(odd)) == odd
+    store = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    deal = {"id": "D-1", "manager_id": "m1", "stage": "new", "status": "open",
+            "created_at": "2026-11-01T10:00:00+03:00", "x_extra": 2**70}
+    assert store.put_deals([deal], "acme")[0] == 1
+    assert store.deal("acme", "D-1")["x_extra"] == 2**70
