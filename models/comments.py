@@ -18,8 +18,7 @@ MODELS = ("completeness", "off_channel", "disrespect")
 
 @lru_cache(maxsize=4)
 def compiled(name: str) -> Compiled:
-    found = store.load_tables(name)
-    return Compiled.from_tables(found) if found is not None else Compiled(store.load(name))
+    return Compiled.from_tables(store.load_tables(name))
 
 
 @lru_cache(maxsize=1)

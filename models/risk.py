@@ -63,12 +63,6 @@ class Compiled:
         self.manager_weight = self.weights.pop("manager_rate", 0.0)
         self.bias = float(tables["intercept"][0])
 
-    @classmethod
-    def of(cls, pipeline) -> Compiled:
-        from models.linear import tables
-
-        return cls(tables(pipeline))
-
     def logit(self, feats: dict[str, float]) -> float:
         w = self.weights
         return self.bias + sum(w[k] * v for k, v in feats.items() if k in w)
@@ -80,8 +74,7 @@ class Compiled:
 
 @lru_cache(maxsize=1)
 def model() -> Compiled:
-    found = store.load_tables(NAME)
-    return Compiled(found) if found is not None else Compiled.of(store.load(NAME))
+    return Compiled(store.load_tables(NAME))
 
 
 def preload() -> None:

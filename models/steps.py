@@ -17,11 +17,7 @@ NAME = "steps"
 
 @lru_cache(maxsize=1)
 def model() -> CompiledMultiLabel:
-    found = store.load_tables(NAME)
-    if found is not None:
-        return CompiledMultiLabel.from_tables(found)
-    artifact = store.load(NAME)
-    return CompiledMultiLabel(artifact["pipeline"], artifact["labels"])
+    return CompiledMultiLabel.from_tables(store.load_tables(NAME))
 
 
 def preload() -> None:

@@ -200,10 +200,13 @@ def load(name: str, root: Path | None = None) -> Any:
 
 def load_tables(name: str, root: Path | None = None) -> dict[str, np.ndarray] | None:
     """The active artifact's inference tables, verified like the artifact
-    itself; None when it has none (an artifact saved before they existed)."""
+    itself. An artifact saved before tables existed has them derived from it
+    (unpickled, as before); None: the artifact is not a linear model."""
     manifest = active(name, root)
     if manifest.tables_sha256 is None:
-        return None
+        from models.linear import tables
+
+        return tables(load(name, root))
     verify(manifest)
     path = manifest.tables_path
     if not path.exists():

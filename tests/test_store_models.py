@@ -81,6 +81,23 @@ def test_artifacts_without_tables_load_the_old_way(tmp_path):
     assert store.load_tables("toy", tmp_path) is None
 
 
+def test_a_linear_artifact_saved_before_tables_has_them_derived(tmp_path):
+    from models.linear import Compiled, feature_names
+
+    pipe, rows = _fitted_linear()
+    m = store.save(pipe, "toy", data={}, metrics={}, root=tmp_path)
+    path = m.path.with_suffix(".json")
+    raw = json.loads(path.read_text())
+    del raw["tables_sha256"]                     # as an artifact from before the tables
+    path.write_text(json.dumps(raw))
+    m.tables_path.unlink()
+    derived = store.load_tables("toy", tmp_path)
+    assert feature_names(derived) == sorted(pipe.named_steps["vec"].vocabulary_,
+                                            key=pipe.named_steps["vec"].vocabulary_.get)
+    fast = Compiled.from_tables(derived)
+    assert fast.proba(rows[0]) == pytest.approx(pipe.predict_proba([rows[0]])[0], abs=1e-9)
+
+
 @pytest.mark.parametrize("name", ["completeness", "off_channel", "disrespect", "risk", "steps"])
 def test_shipped_tables_match_their_artifact(name):
     from models.linear import feature_names, tables
