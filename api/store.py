@@ -262,11 +262,18 @@ class Store:
     def put_scored(self, account: str, scored: list, scored_at: datetime, models: dict) -> None:
         """Deals, their reports and risk features (`api.scoring.Scored`) in one
         transaction: one INSERT … ON CONFLICT DO UPDATE per table."""
-        if not scored:
+        self.put_scored_many([(account, scored, scored_at, models)])
+
+    def put_scored_many(self, batches: list[tuple[str, list, datetime, dict]]) -> None:
+        """Several `put_scored` calls in one transaction (the API's group commit);
+        a deal given twice keeps its last version, as calls one after another would."""
+        latest = {(account, x.deal.id): (account, x, at, models)
+                  for account, scored, at, models in batches for x in scored}
+        if not latest:
             return
-        deals = [_deal_values(account, x.deal, x.raw) for x in scored]
-        reports = [_report_values(account, x.report, scored_at, models) | {"features": x.features}
-                   for x in scored]
+        deals = [_deal_values(a, x.deal, x.raw) for a, x, _, _ in latest.values()]
+        reports = [_report_values(a, x.report, at, models) | {"features": x.features}
+                   for a, x, at, models in latest.values()]
         with self.engine.begin() as conn:
             conn.execute(self._upsert(DealRow, ("account", "id"), deals), deals)
             conn.execute(self._upsert(ReportRow, ("account", "deal_id"), reports), reports)

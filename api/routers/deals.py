@@ -38,14 +38,12 @@ def _converter(fmt: str):
 async def score_deals(request: Request, body: DealBody,
                 format: Literal["canonical", "amocrm", "bitrix24"] = "canonical",
                 keep: Annotated[bool, Query(description="Store the deals and reports.")] = True,
-                who: Principal = Depends(allow(*READERS)), s: Store = Depends(store),
-                sc: Scorer = Depends(scorer), m: Metrics = Depends(metrics)) -> DealsScored:
+                who: Principal = Depends(allow(*READERS)), sc: Scorer = Depends(scorer), m: Metrics = Depends(metrics)) -> DealsScored:
     """Score deals: findings, direction scores and risk per deal. A deal that
     cannot be used is reported in `errors` by its position; the rest are scored."""
     done, errors = sc.deals(as_list(body, request.app.state.settings.max_items), _converter(format))
-    if keep and done:
-        s.put_scored(who.account, list({x.deal.id: x for x in done}.values()),
-                     sc.now(), sc.models())
+    if keep and done:          # committed (with the round's other writes) before the answer
+        await request.app.state.commits.put((who.account, done, sc.now(), sc.models()))
     m.deals.inc(len(done))
     return json_response(
         b'{"reports":[' + b",".join(x.report.__pydantic_serializer__.to_json(x.report) for x in done)
