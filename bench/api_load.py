@@ -2,8 +2,9 @@
 
     python bench/api_load.py [--seconds 30] [--connections 32] [--workers 2]
 
-Starts `uvicorn api.app:app` (uvloop, httptools) with N workers on a fresh
-SQLite store, then drives it from one asyncio process with keep-alive
+Starts `crmqa serve` (N uvicorn workers, connections dealt in turn; --launcher
+uvicorn for `uvicorn --workers N` on a shared socket) on a fresh SQLite store,
+then drives it from one asyncio process with keep-alive
 connections speaking raw HTTP/1.1 (a cheap client: the server gets the cores):
 
 1. POST /v1/deals/score with a typical deal (10 comments, calls, tasks, a
@@ -73,18 +74,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(tmp: Path, port: int, workers: int, url: str | None
-                 ) -> tuple[subprocess.Popen, str]:
+def start_server(tmp: Path, port: int, workers: int, url: str | None,
+                 launcher: str = "crmqa", loop: str = "asyncio") -> tuple[subprocess.Popen, str]:
     from api.store import Store
 
     url = url or f"sqlite:///{tmp / 'load.sqlite'}"
     token = Store(url).create_token("bench", "admin")
     env = {**os.environ, "CRMQA_DB_URL": url, "CRMQA_SECRET": "bench-secret", "CRMQA_NOW": NOW}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port",
-         str(port), "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
-         "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
+    if launcher == "crmqa":
+        cmd = [sys.executable, "-m", "crmqa.cli", "serve", "--port", str(port),
+               "--workers", str(workers), "--loop", loop]
+    else:
+        cmd = [sys.executable, "-m", "uvicorn", "api.app:app", "--host", "127.0.0.1", "--port",
+               str(port), "--workers", str(workers), "--loop", loop, "--http", "httptools",
+               "--no-access-log", "--log-level", "warning"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -165,6 +169,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--launcher", choices=["crmqa", "uvicorn"], default="crmqa",
+                    help="crmqa serve (connections dealt in turn) or uvicorn --workers.")
+    ap.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     ap.add_argument("--reconnect", type=int, default=0,
                     help="Reopen each connection after this many requests (0: keep it).")
     ap.add_argument("--db", help="Database URL (default: a fresh SQLite file); e.g. "
@@ -180,7 +187,8 @@ def main() -> None:
               for d in typical_deals(opts.variety)]
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        proc, token = start_server(Path(tmp), port, opts.workers, opts.db)
+        proc, token = start_server(Path(tmp), port, opts.workers, opts.db, opts.launcher,
+                                   opts.loop)
         try:
             def score(c: int, n: int) -> bytes:
                 body = bodies[(c * 7919 + n) % len(bodies)].replace(b"@ID@", f"L-{c}-{n}".encode())
@@ -210,6 +218,7 @@ def main() -> None:
             proc.wait(timeout=30)
     client_cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / opts.seconds
     print(json.dumps({"database": (opts.db or "sqlite").split(":")[0],
+                      "launcher": opts.launcher, "loop": opts.loop,
                       "reconnect_every": opts.reconnect,
                       "workers": opts.workers, "connections": opts.connections,
                       "cores": len(os.sched_getaffinity(0)), "comments_per_deal": 10,

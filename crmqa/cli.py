@@ -439,15 +439,18 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    loop: Annotated[str, typer.Option(help="Event loop of the workers: asyncio (answers in "
+                                      "arrival order) or uvloop.")] = "asyncio",
 ) -> None:
-    """Run the HTTP API (CONTRACT §4) with uvicorn; settings from CRMQA_* variables."""
-    import uvicorn
-
+    """Run the HTTP API (CONTRACT §4): uvicorn workers, new connections dealt to
+    them in turn; settings from CRMQA_* variables."""
+    from api.serve import serve as run
     from api.store import Store
 
+    if loop not in ("asyncio", "uvloop"):
+        raise typer.BadParameter("asyncio или uvloop", param_hint="--loop")
     Store()                         # migrate once before the workers start
-    uvicorn.run("api.app:app", host=host, port=port, workers=workers, log_level="warning",
-                access_log=False)
+    run(host, port, workers, loop)
 
 
 @app.command("report")
