@@ -10,8 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 
 from api.auth import EVERYONE, READERS, Principal, allow, visible
 from api.errors import ApiError
-from api.metrics import Metrics
-from api.routers.deps import as_list, json_response, metrics, scorer, store
+from api.routers.deps import as_list, json_response, store
 from api.schemas import EXAMPLE_DEAL, DealsScored, ErrorOut, LabelOut, StoredReport
 from api.scoring import Scorer
 from api.store import Store
@@ -38,13 +37,15 @@ def _converter(fmt: str):
 async def score_deals(request: Request, body: DealBody,
                 format: Literal["canonical", "amocrm", "bitrix24"] = "canonical",
                 keep: Annotated[bool, Query(description="Store the deals and reports.")] = True,
-                who: Principal = Depends(allow(*READERS)), sc: Scorer = Depends(scorer), m: Metrics = Depends(metrics)) -> DealsScored:
+                who: Principal = Depends(allow(*READERS))) -> DealsScored:
     """Score deals: findings, direction scores and risk per deal. A deal that
     cannot be used is reported in `errors` by its position; the rest are scored."""
-    done, errors = sc.deals(as_list(body, request.app.state.settings.max_items), _converter(format))
+    state = request.app.state
+    sc: Scorer = state.scorer
+    done, errors = sc.deals(as_list(body, state.settings.max_items), _converter(format))
     if keep and done:          # committed (with the round's other writes) before the answer
-        await request.app.state.commits.put((who.account, done, sc.now(), sc.models()))
-    m.deals.inc(len(done))
+        await state.commits.put((who.account, done, sc.now(), sc.models()))
+    state.metrics.deals.inc(len(done))
     return json_response(
         b'{"reports":[' + b",".join(x.report.__pydantic_serializer__.to_json(x.report) for x in done)
         + b'],"errors":' + orjson.dumps(errors) + b"}")
