@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.exc import OperationalError
 
 from api import errors, logs
 from api.groupcommit import GroupCommit
@@ -71,7 +72,8 @@ def create_app(config: Settings | None = None) -> FastAPI:
         stop = threading.Event()
         threading.Thread(target=_checkpoints, args=(app.state.store, stop), daemon=True,
                          name="crmqa-checkpoint").start()
-        app.state.commits = GroupCommit(app.state.store.put_scored_many)
+        app.state.commits = GroupCommit(app.state.store.put_scored_many, retry_alone=lambda exc:
+                                        not isinstance(exc, OperationalError))
         app.state.scorer = Scorer(cfg.config, cfg.now)
         app.state.scorer.preload()
         app.state.fetch = fetch_canonical

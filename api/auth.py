@@ -90,10 +90,6 @@ def identify(request: Request, credential: str | None) -> Principal:
     return who
 
 
-async def principal(request: Request) -> Principal:
-    return identify(request, _bearer(request))
-
-
 def allow(*roles: str):
     """A dependency: the caller, who must hold one of `roles` (one dependency,
     not two: FastAPI's solving costs per level on every request)."""

@@ -8,7 +8,9 @@ A request is answered only after its write is committed, as before; what the
 group saves is the per-transaction cost (a commit, the WAL pages every
 transaction rewrites, the lock the workers take turns on), which under load
 was a third of the cost of scoring a deal. Should the group's transaction
-fail, each write is retried alone, so one bad write fails only its request.
+fail on a bad write, each write is retried alone, so that write fails only its
+own request; a failure `retry_alone` declines (the database locked or gone)
+fails the group at once instead of stalling the worker once per write.
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ from typing import Any
 
 
 class GroupCommit:
-    def __init__(self, write_many: Callable[[list], Any]):
-        self._write_many = write_many
+    def __init__(self, write_many: Callable[[list], Any],
+                 retry_alone: Callable[[Exception], bool] = lambda exc: True):
+        self._write_many, self._retry_alone = write_many, retry_alone
         self._pending: list[tuple[Any, asyncio.Future]] = []
 
     async def put(self, item: Any) -> None:
@@ -37,8 +40,9 @@ class GroupCommit:
         try:
             self._write_many([item for item, _ in group])
         except Exception as exc:
-            if len(group) == 1:
-                _settle(group[0][1], exc)
+            if len(group) == 1 or not self._retry_alone(exc):
+                for _, done in group:
+                    _settle(done, exc)
                 return
             for item, done in group:       # alone, so one bad write fails only its own request
                 try:

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     max_items: int = 1000                          # deals or comments per request
     ticket_ttl: int = 900                          # seconds a widget ticket lives
     token_cache_seconds: float = 5.0               # a token revoked elsewhere works ≤ this long
-    gc_young: int = 50_000                         # allocations between young-generation GCs
+    gc_young: int = Field(50_000, ge=100)          # allocations between young-generation GCs
     now: str | None = None                         # fixed audit time (tests, replays)
     log_level: str = "WARNING"                     # INFO: one JSON access line per request
     cors_origins: str = (r"https://([\w-]+\.)*(amocrm\.(ru|com)|kommo\.com|"

@@ -438,7 +438,7 @@ def token_revoke(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 2,
+    workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 2,
     loop: Annotated[str, typer.Option(help="Event loop of the workers: asyncio (answers in "
                                       "arrival order) or uvloop.")] = "asyncio",
 ) -> None:

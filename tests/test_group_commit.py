@@ -60,6 +60,18 @@ def test_a_bad_write_fails_its_own_request_only():
     assert rec.groups[1:] == [[0], [1], [2], [3], [4]]
 
 
+def test_a_failure_not_worth_retrying_fails_the_group_at_once():
+    rec = Recorder(bad={1})
+    commits = GroupCommit(rec, retry_alone=lambda exc: False)   # e.g. the database locked
+
+    async def main():
+        return await asyncio.gather(*(commits.put(i) for i in range(4)), return_exceptions=True)
+
+    results = asyncio.run(main())
+    assert all(isinstance(r, RuntimeError) for r in results)
+    assert rec.groups == [[0, 1, 2, 3]]            # no write retried alone
+
+
 def test_a_cancelled_request_does_not_break_the_group():
     rec = Recorder()
     commits = GroupCommit(rec)

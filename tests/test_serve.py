@@ -26,15 +26,21 @@ def held_per_worker(srv) -> list[int]:
     return sorted(counts)
 
 
+def hold(srv, n: int) -> list[httpx.Client]:
+    """`n` keep-alive connections, each used once (the readiness check's closed)."""
+    srv.client.close()
+    clients = [httpx.Client(base_url=srv.url, trust_env=False, timeout=60) for _ in range(n)]
+    for c in clients:
+        assert c.get("/healthz").status_code == 200
+    return clients
+
+
 def test_held_connections_are_dealt_evenly(tmp_path):
     with serving(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, workers=2) as srv:
-        clients = [httpx.Client(base_url=srv.url, trust_env=False) for _ in range(10)]
+        clients = hold(srv, 10)
         try:
-            for c in clients:                      # each a keep-alive connection of its own
-                assert c.get("/healthz").status_code == 200
             assert len(workers_of(srv)) == 2
-            held = held_per_worker(srv)            # ours and the readiness check's
-            assert sum(held) == 11 and held == [5, 6]
+            assert held_per_worker(srv) == [5, 5]
         finally:
             for c in clients:
                 c.close()
@@ -51,9 +57,44 @@ def test_a_killed_worker_is_replaced_and_the_service_goes_on(tmp_path):
                 break
             time.sleep(0.2)
         assert len([p for p in workers_of(srv) if p.pid != victim.pid]) == 2
-        for _ in range(6):                         # fresh connections reach both workers
-            with httpx.Client(base_url=srv.url, trust_env=False, timeout=60) as c:
-                assert c.get("/healthz").status_code == 200
+        held = []
+        while time.monotonic() < deadline and held != [5, 5]:
+            clients = hold(srv, 10)                # answered all along: by the survivor
+            held = held_per_worker(srv)            # until the new one is ready, then by both
+            for c in clients:
+                c.close()
+            time.sleep(0.3)
+        assert held == [5, 5]
+
+
+def test_the_parent_never_waits_on_a_busy_or_unready_worker():
+    import socket
+
+    from api.serve import READY, Worker
+
+    w = Worker.__new__(Worker)
+    w.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    w.channel.setblocking(False)
+    w.ready, w.eof, w.proc = False, False, type("P", (), {"poll": lambda self: None})()
+    conn = socket.socket()
+    try:
+        assert not w.hand(conn)                    # not ready yet: skipped
+        theirs.send(READY)
+        w.heard()
+        assert w.ready and w.hand(conn)
+        handed = 1
+        while w.hand(conn):                        # nobody reads: the channel fills up
+            handed += 1
+        assert handed > 10 and w.ready             # refused without blocking, still ready
+        theirs.close()
+        w.heard()
+        while w.channel.recv(4096):                # drain what was sent; then the EOF
+            pass
+        w.heard()
+        assert w.eof and not w.ready
+    finally:
+        conn.close()
+        w.channel.close()
 
 
 def test_sigterm_stops_the_parent_and_every_worker(tmp_path):
