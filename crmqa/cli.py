@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import os
 import sys
 from datetime import datetime
 from typing import Annotated
@@ -441,6 +442,8 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes.", min=1)] = 2,
     loop: Annotated[str, typer.Option(help="Event loop of the workers: asyncio (answers in "
                                       "arrival order) or uvloop.")] = "asyncio",
+    db: Annotated[str | None, typer.Option(help="Store URL (default: CRMQA_DB_URL, else a "
+                                           "SQLite file).")] = None,
 ) -> None:
     """Run the HTTP API (CONTRACT §4): uvicorn workers, new connections dealt to
     them in turn; settings from CRMQA_* variables."""
@@ -449,6 +452,8 @@ def serve(
 
     if loop not in ("asyncio", "uvloop"):
         raise typer.BadParameter("asyncio или uvloop", param_hint="--loop")
+    if db:
+        os.environ["CRMQA_DB_URL"] = db          # the workers read their settings from it
     Store()                         # migrate once before the workers start
     run(host, port, workers, loop)
 

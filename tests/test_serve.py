@@ -105,3 +105,35 @@ def test_sigterm_stops_the_parent_and_every_worker(tmp_path):
         assert srv.proc.wait(timeout=30) == 0
         gone, alive = psutil.wait_procs(workers, timeout=30)
         assert not alive
+
+
+def test_db_option_chooses_the_store(tmp_path):
+    """`crmqa serve --db URL` (CONTRACT §3) stores where it is told, whatever
+    CRMQA_DB_URL says."""
+    import subprocess
+    import sys
+
+    from api.store import Store
+
+    from .server_support import SECRET, Server, free_port
+
+    url = f"sqlite:///{tmp_path / 'chosen.sqlite'}"
+    token = Store(url).create_token("acme", "qa")
+    port, log = free_port(), tmp_path / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRMQA_")}
+    env |= {"CRMQA_DB_URL": f"sqlite:///{tmp_path / 'other.sqlite'}", "CRMQA_SECRET": SECRET}
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "crmqa.cli", "serve", "--port", str(port),
+                                 "--workers", "1", "--db", url], cwd=tmp_path, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    srv = Server(proc, port, log)
+    try:
+        srv.wait_ready()
+        deal = {"id": "D-db", "manager_id": "m1", "stage": "new", "status": "open",
+                "created_at": "2026-11-20T10:00:00+03:00"}
+        r = srv.client.post("/v1/deals/score", json=deal,
+                            headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+        assert Store(url).report("acme", "D-db") is not None
+    finally:
+        srv.stop()
