@@ -41,14 +41,21 @@ async def score_deals(request: Request, body: DealBody,
     """Score deals: findings, direction scores and risk per deal. A deal that
     cannot be used is reported in `errors` by its position; the rest are scored."""
     state = request.app.state
+    items = as_list(body, state.settings.max_items)
+    return json_response(await score_items(state, who, items, _converter(format), keep))
+
+
+async def score_items(state, who: Principal, items: list, convert=None, keep: bool = True
+                      ) -> bytes:
+    """The scoring route's work and its JSON answer (shared with `api.fastpath`)."""
     sc: Scorer = state.scorer
-    done, errors = sc.deals(as_list(body, state.settings.max_items), _converter(format))
+    done, errors = sc.deals(items, convert)
     if keep and done:          # committed (with the round's other writes) before the answer
         await state.commits.put((who.account, done, sc.now(), sc.models()))
     state.metrics.deals.inc(len(done))
-    return json_response(
-        b'{"reports":[' + b",".join(x.report.__pydantic_serializer__.to_json(x.report) for x in done)
-        + b'],"errors":' + orjson.dumps(errors) + b"}")
+    return (b'{"reports":[' + b",".join(x.report.__pydantic_serializer__.to_json(x.report)
+                                        for x in done)
+            + b'],"errors":' + orjson.dumps(errors) + b"}")
 
 
 @router.get("/{deal_id}/report", response_model=StoredReport,
