@@ -7,7 +7,11 @@ newly active versions load on first use.
 
 from __future__ import annotations
 
+import time
+
+CHECK_EVERY = 0.5         # seconds between looks at the artifacts directory
 _seen: int | None = None
+_looked: tuple[float, int] = (float("-inf"), -1)     # when, and this process's writes then
 
 
 def reload() -> None:
@@ -25,10 +29,17 @@ def reload() -> None:
 
 
 def reload_if_changed() -> bool:
-    """True (and the models reloaded) when the artifacts changed since the last call."""
-    global _seen
+    """True (and the models reloaded) when the artifacts changed since the last
+    call. The directory is looked at once per CHECK_EVERY seconds (a stat per
+    request was 2% of scoring one): a promotion by another process is served
+    within that; one made in this process, at once."""
+    global _seen, _looked
     from models import store
 
+    clock = time.monotonic()
+    if clock - _looked[0] < CHECK_EVERY and _looked[1] == store.local_writes:
+        return False
+    _looked = (clock, store.local_writes)
     now = store.generation()
     if _seen is None:
         _seen = now

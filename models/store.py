@@ -120,6 +120,7 @@ def save(obj: Any, name: str, *, data: dict, metrics: dict, status: str = "activ
         manifest["tables_sha256"] = tables_sha
     path.with_suffix(".json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
                                          encoding="utf-8")
+    _wrote()
     return _read_manifest(path.with_suffix(".json"))
 
 
@@ -149,6 +150,15 @@ def set_status(manifest: Manifest, status: str) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(raw, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp, path)
+    _wrote()
+
+
+local_writes = 0          # artifacts written by this process (`models.reload_if_changed`)
+
+
+def _wrote() -> None:
+    global local_writes
+    local_writes += 1
 
 
 

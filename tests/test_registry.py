@@ -122,6 +122,27 @@ def test_reload_drops_cached_models(artifacts):
     assert risk.model() is not first
 
 
+def test_another_process_change_is_seen_within_the_check_interval(artifacts, monkeypatch):
+    """The artifacts directory is looked at once per CHECK_EVERY seconds; a
+    change written by this process is seen at once."""
+    import os
+
+    clock = [1000.0]
+    monkeypatch.setattr(models.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(models, "_looked", (float("-inf"), -1))
+    models.reload_if_changed()                     # the generation now seen
+    first = risk.model()
+    later = store.generation(artifacts) + 10_000_000
+    os.utime(artifacts, ns=(later, later))         # as another process's promotion would
+    clock[0] += models.CHECK_EVERY / 2
+    assert not models.reload_if_changed() and risk.model() is first
+    clock[0] += models.CHECK_EVERY
+    assert models.reload_if_changed() and risk.model() is not first
+    second = risk.model()
+    store.set_status(store.active("risk", artifacts), "active")   # this process writes
+    assert models.reload_if_changed() and risk.model() is not second
+
+
 def test_retrain_through_the_api_registers_a_measured_candidate(artifacts, tmp_path):
     from training.simulate_auditors import company_fails
 
