@@ -90,11 +90,16 @@ def identify(request: Request, credential: str | None) -> Principal:
     return who
 
 
+def caller(request: Request) -> Principal:
+    """Who sent `request` (401 as an ApiError when nobody valid)."""
+    return identify(request, _bearer(request))
+
+
 def allow(*roles: str):
     """A dependency: the caller, who must hold one of `roles` (one dependency,
     not two: FastAPI's solving costs per level on every request)."""
     async def check(request: Request) -> Principal:
-        who = identify(request, _bearer(request))
+        who = caller(request)
         if who.role not in roles:
             raise ApiError(403, "forbidden", f"роль «{who.role}» не может выполнить этот запрос")
         return who

@@ -22,8 +22,10 @@ import orjson
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.auth import READERS, TICKET_PREFIX, identify
+from api.auth import READERS, caller
 from api.errors import ApiError
+from api.routers.deals import score_items
+from api.routers.deps import as_list
 
 PATH = "/v1/deals/score"
 QUERIES = {b"": True, b"keep=true": True, b"keep=false": False}
@@ -42,15 +44,13 @@ class ScoreFastPath:
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
-        token = _bearer(headers)
-        if token is None or not self._plain(headers):
+        if b"authorization" not in headers or not self._plain(headers):
             await self.app(scope, receive, send)
             return
         body, complete = await _read(receive)
-        replay = _replay(body, receive, complete)
-        answer = complete and await self._answer(scope, token, body)
-        if answer is None or answer is False:
-            await self.app(scope, replay, send)
+        answer = complete and await self._answer(scope, body)
+        if not answer:
+            await self.app(scope, _replay(body, receive, complete), send)
             return
         scope["route"] = ROUTE                      # the metrics' route label
         await send({"type": "http.response.start", "status": 200,
@@ -62,30 +62,19 @@ class ScoreFastPath:
         return (b"origin" not in headers and length.isdigit() and int(length) <= self.limit
                 and headers.get(b"content-type", b"").lower() in JSON_TYPES)
 
-    async def _answer(self, scope: Scope, token: str, body: bytes) -> bytes | None:
-        from api.routers.deals import score_items
-
-        app = scope["app"]
-        state = app.state
+    async def _answer(self, scope: Scope, body: bytes) -> bytes | None:
+        """The answer, or None where FastAPI must answer (an error, a widget)."""
+        request = Request(scope)
+        state = request.app.state
         try:
-            who = identify(Request(scope), token)
-            items = orjson.loads(body)
+            who = caller(request)
+            body = orjson.loads(body)
+            if who.role not in READERS or not isinstance(body, dict | list):
+                return None
+            items = as_list(body, state.settings.max_items)
         except (ApiError, orjson.JSONDecodeError):
             return None
-        if who.role not in READERS or not isinstance(items, dict | list):
-            return None
-        items = items if isinstance(items, list) else [items]
-        if len(items) > state.settings.max_items:
-            return None
         return await score_items(state, who, items, None, QUERIES[scope.get("query_string", b"")])
-
-def _bearer(headers: dict) -> str | None:
-    scheme, _, value = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-    value = value.strip()
-    if scheme.lower() != "bearer" or not value or value.startswith(TICKET_PREFIX):
-        return None
-    return value
-
 
 async def _read(receive: Receive) -> tuple[bytes, bool]:
     """The whole body, and False if the client went away first."""

@@ -19,8 +19,8 @@ def taken(monkeypatch):
     seen: list[bool] = []
     real = ScoreFastPath._answer
 
-    async def spy(self, scope, token, body):
-        out = await real(self, scope, token, body)
+    async def spy(self, scope, body):
+        out = await real(self, scope, body)
         seen.append(out is not None)
         return out
 
