@@ -78,15 +78,22 @@ def tables(fitted: Any) -> Tables | None:
             "classes": _plain(steps["clf"].classes_)}
 
 
-class Compiled:
-    def __init__(self, pipeline):
-        self._set(tables(pipeline))
+class _FromTables:
+    """A model read from its inference tables (`_set`), fitted or saved."""
 
     @classmethod
-    def from_tables(cls, t: Tables) -> Compiled:
+    def from_tables(cls, t: Tables):
         self = cls.__new__(cls)
         self._set(t)
         return self
+
+    def _set(self, t: Tables) -> None:
+        raise NotImplementedError
+
+
+class Compiled(_FromTables):
+    def __init__(self, pipeline):
+        self._set(tables(pipeline))
 
     def _set(self, t: Tables) -> None:
         self.index: dict[str, int] = {f: i for i, f in enumerate(feature_names(t))}
@@ -194,17 +201,11 @@ def build_multilabel(C: float = 1.0):
     ])
 
 
-class CompiledMultiLabel:
+class CompiledMultiLabel(_FromTables):
     """A fitted `build_multilabel` pipeline as a feature → weights table."""
 
     def __init__(self, pipeline, labels: list[str]):
         self._set(tables({"pipeline": pipeline, "labels": labels}))
-
-    @classmethod
-    def from_tables(cls, t: Tables) -> CompiledMultiLabel:
-        self = cls.__new__(cls)
-        self._set(t)
-        return self
 
     def _set(self, t: Tables) -> None:
         self.index: dict[str, int] = {f: i for i, f in enumerate(feature_names(t))}
