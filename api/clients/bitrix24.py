@@ -192,34 +192,33 @@ class Bitrix24Client:
                 self._stages[entity] = self._list_part(parts, "stages", *chunk["stages"])
         return contacts, self.stages(deal.get("CATEGORY_ID")), requisites
 
+    @staticmethod
+    def _sub_results(parts: dict[str, dict], chunk: dict[str, tuple[str, dict[str, Any]]],
+                     prefix: str, skipped: str) -> Iterator[Any]:
+        """The results of the chunk's commands named `prefix…`; a command the
+        portal refused (no method, no right) is logged as `skipped` and left out."""
+        for name in chunk:
+            if not name.startswith(prefix):
+                continue
+            error = parts["result_error"].get(name)
+            if error:
+                _raise_for_sub_error(error)
+                log.info("Bitrix24 %s: %s, %s", chunk[name][0], _error_code(error), skipped)
+                continue
+            yield parts["result"].get(name)
+
     def _requisite_results(self, parts: dict[str, dict],
                            chunk: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         """Requisite rows; a portal without the method (or the right) gives none."""
-        rows: list[dict[str, Any]] = []
-        for name in chunk:
-            if not name.startswith("requisites_"):
-                continue
-            error = parts["result_error"].get(name)
-            if error:
-                _raise_for_sub_error(error)
-                log.info("Bitrix24 crm.requisite.list: %s, реквизиты пропущены", _error_code(error))
-                continue
-            rows.extend(_items(parts["result"].get(name)))
-        return rows
+        return [row for result in self._sub_results(parts, chunk, "requisites_",
+                                                    "реквизиты пропущены")
+                for row in _items(result)]
 
     def _contact_results(self, parts: dict[str, dict],
                          chunk: dict[str, tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-        contacts = []
-        for name in chunk:
-            if not name.startswith("contact_"):
-                continue
-            error = parts["result_error"].get(name)
-            if error:
-                _raise_for_sub_error(error)
-                log.info("Bitrix24 crm.contact.get: %s, контакт пропущен", _error_code(error))
-            elif isinstance(parts["result"].get(name), dict):
-                contacts.append(parts["result"][name])
-        return contacts
+        return [result for result in self._sub_results(parts, chunk, "contact_",
+                                                       "контакт пропущен")
+                if isinstance(result, dict)]
 
     # -- HTTP ---------------------------------------------------------------------------
 
