@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
+
+from api.schemas import LabelOut
 
 from .api_support import pg_answers, pg_schema, running, synthetic_deals
 
@@ -110,6 +113,8 @@ def test_labels_are_kept_once_and_shown_with_the_report(api, scored):
     assert first["stored"] == 1 and again == {"stored": 0, "duplicates": 2, "ids": []}
     got = api.call("GET", f"/v1/deals/{rep['deal_id']}/report").json()["labels"]
     assert [(x["code"], x["verdict"], x["auditor"]) for x in got] == [(f["code"], "confirmed", "qa-1")]
+    assert set(got[0]) == set(LabelOut.model_fields)          # the schema's fields, no more
+    assert datetime.fromisoformat(got[0]["created_at"]).utcoffset() is not None
     r = api.call("POST", "/v1/labels", json={**label, "deal_id": "no-such-deal"})
     assert r.status_code == 404
     r = api.call("POST", "/v1/labels", json={**label, "verdict": "maybe"})

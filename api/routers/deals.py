@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from api.auth import EVERYONE, READERS, Principal, allow, visible
 from api.errors import ApiError
 from api.routers.deps import as_list, json_response, store
-from api.schemas import EXAMPLE_DEAL, DealsScored, ErrorOut, LabelOut, StoredReport
+from api.schemas import EXAMPLE_DEAL, DealsScored, ErrorOut, StoredReport
 from api.scoring import Scorer
 from api.store import Store
 
@@ -64,15 +64,17 @@ async def deal_report(deal_id: str, who: Principal = Depends(allow(*EVERYONE)),
                 s: Store = Depends(store)) -> StoredReport:
     """The deal's latest report with the verdicts auditors gave on it."""
     visible(who, deal_id)
-    row = s.report(who.account, deal_id)
+    row, labels = s.report_with_labels(who.account, deal_id)
     if row is None:
         raise ApiError(404, "not_found", "по сделке ещё нет отчёта")
-    labels = [LabelOut.model_validate(x, from_attributes=True).model_dump(mode="json")
-              for x in s.labels(who.account, deal_id)]
-    rep, scored_at = row.report, row.scored_at
-    if scored_at.tzinfo is None:                      # SQLite keeps UTC without the offset
-        scored_at = scored_at.replace(tzinfo=UTC)
+    rep = row.report
     return json_response(orjson.dumps({
         "deal_id": deal_id, "risk": row.risk, "scores": rep.get("scores", {}),
-        "findings": rep.get("findings", []), "scored_at": scored_at.isoformat(),
-        "models": row.models, "labels": labels}))
+        "findings": rep.get("findings", []), "scored_at": _aware(row.scored_at),
+        "models": row.models, "labels": [{**x._mapping, "created_at": _aware(x.created_at)}
+                                         for x in labels]}))
+
+
+def _aware(t: datetime) -> datetime:
+    """SQLite keeps UTC times without their offset: give it back."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)

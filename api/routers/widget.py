@@ -71,11 +71,10 @@ async def widget_page(request: Request, deal_id: str,
 
 
 def _page(request: Request, who: Principal, deal_id: str, s: Store) -> HTMLResponse:
-    row = s.report(who.account, deal_id)
+    row, labels = s.report_with_labels(who.account, deal_id)
     if row is None:
         raise ApiError(404, "not_found", "по сделке ещё нет отчёта")
     deal = s.deal(who.account, deal_id) or {}
-    labels = s.labels(who.account, deal_id)
     html = render(deal, row, labels, _ticket_for(request, who, deal_id))
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
