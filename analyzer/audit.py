@@ -82,8 +82,8 @@ def active_days(deal: Deal, ctx: Ctx) -> list[str]:
     stamps += [c.created_at for c in deal.comments] + [m.created_at for m in deal.messages]
     stamps += [s.entered_at for s in deal.stage_history]
     stamps += [t.completed_at for t in deal.tasks] + [t.created_at for t in deal.tasks]
-    return sorted({t.astimezone(tz).date().isoformat() for t in stamps
-                   if t is not None and t <= ctx.now})
+    days = {t.astimezone(tz).date() for t in stamps if t is not None and t <= ctx.now}
+    return sorted(d.isoformat() for d in days)
 
 
 def audit_deal(deal: Deal, ctx: Ctx, manager_rate: float | None = None) -> DealReport:

@@ -12,9 +12,11 @@ learned parts (completeness, off-channel and disrespect classifiers) read the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 import yaml
 
@@ -52,6 +54,7 @@ class CommentAnalysis:
     disrespect: list[Evidence] = field(default_factory=list)
     _features: dict[str, float] | None = None
     _scores: dict | None = None              # the learned models' outputs (models/comments.py)
+    _derived: dict = field(default_factory=dict)     # see `derived`
 
     @property
     def features(self) -> dict[str, float]:
@@ -62,6 +65,15 @@ class CommentAnalysis:
     @property
     def truncated(self) -> bool:
         return self.view.truncated
+
+    def derived(self, key: str, compute: Callable[[CommentAnalysis], Any]) -> Any:
+        """`compute(self)`, once per analysis: analyses are cached and shared by
+        every deal that has the text (the cache is emptied when models change)."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = compute(self)
+            return value
 
     def span(self, hit: Hit) -> Evidence:
         start, end = self.view.tokens[hit.start].start, self.view.tokens[hit.end - 1].end

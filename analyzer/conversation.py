@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import lru_cache
 
 from analyzer import dates
 from analyzer.comments import word
@@ -216,8 +217,13 @@ def needs_reply(message: Message, script: Script) -> bool:
     """A question, or anything beyond thanks and acknowledgement."""
     if "?" in message.text:
         return True
-    thanks = set(script.reply.get("acknowledgements") or [])
-    for t in view(message.text, limit=MAX_CHARS).tokens:
+    return _beyond(message.text, frozenset(script.reply.get("acknowledgements") or ()))
+
+
+@lru_cache(maxsize=16_384)
+def _beyond(text: str, thanks: frozenset[str]) -> bool:
+    """A word in `text` other than thanks (cached: clients repeat themselves)."""
+    for t in view(text, limit=MAX_CHARS).tokens:
         if t.is_word and t.lower[:1].isalpha() and t.lower not in thanks \
                 and word(t.lower).lemma not in thanks:
             return True

@@ -50,6 +50,10 @@ def _empty(a: CommentAnalysis) -> bool:
 
 
 def completeness(a: CommentAnalysis) -> float:
+    return a.derived("completeness", _completeness)
+
+
+def _completeness(a: CommentAnalysis) -> float:
     if _empty(a):
         return 0.0
     p, classes = _proba(a)["completeness"], compiled("completeness").classes
@@ -64,9 +68,8 @@ def flag(name: str, a: CommentAnalysis) -> float:
     classifier's, raised to RULE_CONFIDENCE when a rule fires — rules catch the
     phrasings no training text had; the classifier catches the rest. A named
     official channel ("через CRM") keeps an off-channel rule from deciding."""
-    if _empty(a):
-        return 0.0
-    return _with_rules(name, a, float(_proba(a)[name][compiled(name).classes.index(1)]))
+    return a.derived(name, lambda a: 0.0 if _empty(a) else _with_rules(
+        name, a, float(_proba(a)[name][compiled(name).classes.index(1)])))
 
 
 def flag_with(m: Compiled, name: str, a: CommentAnalysis) -> float:

@@ -104,9 +104,10 @@ def _done(a: CommentAnalysis, hit) -> bool:
     return "past" in a.view.tokens[nearest].info.grams
 
 
-def reported_channels(a: CommentAnalysis) -> set[str]:
+def reported_channels(a: CommentAnalysis) -> frozenset[str]:
     """Channels the comment says contact already went through (not planned ones)."""
-    return {hit.label for hit in a.channel_hits if _done(a, hit)}
+    return a.derived("reported_channels",
+                     lambda a: frozenset(hit.label for hit in a.channel_hits if _done(a, hit)))
 
 
 @check("comms.unlogged", "scripts", "major", entity="comment")
