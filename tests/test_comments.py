@@ -187,3 +187,18 @@ def test_insult_gate_never_hides_a_hit():
             found += 1
             assert any(t.is_word and insults.may_hit(t.lower) for t in tokens), text
     assert found > 1000
+
+
+def test_derived_values_are_computed_once_per_analysis_and_forgotten_with_the_models():
+    import models
+
+    text = "позвонил клиенту, договорились на встречу 12.12"
+    a = analyze(text)
+    calls = []
+    first = a.derived("probe", lambda x: calls.append(x) or len(calls))
+    assert analyze(text) is a and a.derived("probe", lambda x: calls.append(x)) == first == 1
+    assert learned.completeness(a) == learned.completeness(a) == a._derived["completeness"]
+    models.reload()                                   # a promotion: cached analyses go too
+    b = analyze(text)
+    assert b is not a and "probe" not in b._derived
+    assert learned.completeness(b) == pytest.approx(learned.completeness(a))
