@@ -15,6 +15,26 @@ from analyzer.schema import CommentIn, CommentReport, Contact, ContactReport, De
 from analyzer.schema import explain as explain_error
 
 NOT_OBJECT = "ожидался JSON-объект"
+# Scored once when a worker starts, so that what loads on first use (the date
+# grammar, lexicons, the sales script and its step model) does not stall the
+# worker's first clients for half a second.
+WARM_UP_DEAL = {
+    "id": "warm-up", "stage": "КП отправлено", "status": "open",
+    "created_at": "2026-01-12T10:00:00+03:00", "stage_entered_at": "2026-01-13T12:00:00+03:00",
+    "expected_close_date": "2026-02-05", "manager": {"id": "m", "name": "Анна Смирнова"},
+    "contact": {"id": "c", "name": "петров иван (не знает что хочет)", "phones": ["89161234567"],
+                "inn": "7707083893"},
+    "comments": [{"id": "k", "created_at": "2026-01-13T12:05:00+03:00",
+                  "text": "Звонил, отправил КП в вотсап. Клиент думает, перезвонить 15.01 в 11:00"}],
+    "messages": [{"channel": "whatsapp", "direction": "in", "created_at": "2026-01-13T12:10:00+03:00",
+                  "text": "Добрый день, а скидка будет?"},
+                 {"channel": "whatsapp", "direction": "out", "created_at": "2026-01-13T12:20:00+03:00",
+                  "text": "Здравствуйте! Меня зовут Анна. Да, до пятницы 5%, созвонимся завтра?"},
+                 {"channel": "phone", "direction": "out", "created_at": "2026-01-13T12:00:00+03:00"}],
+    "tasks": [{"id": "t", "text": "Перезвонить по КП", "due_at": "2026-01-15T11:00:00+03:00"}],
+    "stage_history": [{"stage": "Новая", "entered_at": "2026-01-12T10:00:00+03:00"},
+                      {"stage": "КП отправлено", "entered_at": "2026-01-13T12:00:00+03:00"}],
+}
 
 
 class Scored(NamedTuple):
@@ -40,6 +60,9 @@ class Scorer:
         comments.preload()
         risk.preload()
         self._models = self.active_models()
+        done, errors = self.deals([WARM_UP_DEAL])
+        if errors:                        # the deal above no longer fits the schema
+            raise RuntimeError(f"warm-up deal refused: {errors}")
 
     def now(self) -> datetime:
         return self.fixed_now or datetime.now(self.tz)
