@@ -18,7 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.exc import OperationalError
 
 from api import errors, logs
-from api.fastpath import ScoreFastPath
+from api.fastpath import FastPath
 from api.groupcommit import GroupCommit
 from api.limits import BodyLimit
 from api.metrics import Metrics, MetricsMiddleware
@@ -100,7 +100,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
                        allow_origins=["null"], allow_methods=["GET", "POST"],
                        allow_headers=["Authorization", "Content-Type", "X-Auth-Token"])
     app.add_middleware(BodyLimit, limit=cfg.max_body_bytes)
-    app.add_middleware(ScoreFastPath, limit=cfg.max_body_bytes)
+    app.add_middleware(FastPath, limit=cfg.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     return app
 

@@ -1,6 +1,7 @@
-"""POST /v1/deals/score's plain case is answered below FastAPI (`api.fastpath`):
-the same answer and the same stored rows as through FastAPI; everything else
-goes on to FastAPI and gets its usual answer."""
+"""The plain case of POST /v1/deals/score and GET /v1/deals/{id}/report is
+answered below FastAPI (`api.fastpath`): the same answer and the same stored
+rows as through FastAPI; everything else goes on to FastAPI and gets its usual
+answer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 
 import pytest
 
-from api.fastpath import ScoreFastPath
+from api.fastpath import FastPath
 
 from .api_support import running, synthetic_deals
 
@@ -17,14 +18,29 @@ from .api_support import running, synthetic_deals
 def taken(monkeypatch):
     """Records, per request that reached the fast path, whether it answered."""
     seen: list[bool] = []
-    real = ScoreFastPath._answer
+    real = FastPath._answer
 
     async def spy(self, scope, body):
         out = await real(self, scope, body)
         seen.append(out is not None)
         return out
 
-    monkeypatch.setattr(ScoreFastPath, "_answer", spy)
+    monkeypatch.setattr(FastPath, "_answer", spy)
+    return seen
+
+
+@pytest.fixture
+def read(monkeypatch):
+    """Records, per report request that reached the fast path, whether it answered."""
+    seen: list[bool] = []
+    real = FastPath._report_answer
+
+    def spy(scope, deal_id):
+        out = real(scope, deal_id)
+        seen.append(out is not None)
+        return out
+
+    monkeypatch.setattr(FastPath, "_report_answer", staticmethod(spy))
     return seen
 
 
@@ -96,3 +112,68 @@ def test_metrics_count_the_fast_answers(api, taken):
     before = scored()
     assert api.call("POST", "/v1/deals/score?keep=false", json=synthetic_deals(1)[0]).status_code == 200
     assert taken == [True] and scored() == before + 1
+
+
+@pytest.fixture(scope="module")
+def labelled(api):
+    """A stored deal with a finding confirmed by an auditor."""
+    deal = {**synthetic_deals(1, seed=12)[0], "id": "FAST-report"}
+    rep = api.call("POST", "/v1/deals/score", json=deal).json()["reports"][0]
+    f = rep["findings"][0]
+    label = {"deal_id": deal["id"], "code": f["code"], "entity_id": f.get("entity_id"),
+             "verdict": "confirmed", "auditor": "qa-1"}
+    assert api.call("POST", "/v1/labels", role="qa", json=label).status_code == 200
+    return deal["id"]
+
+
+def test_the_fast_report_is_fastapis_report(api, read, labelled):
+    fast = api.call("GET", f"/v1/deals/{labelled}/report", role="widget")
+    assert read == [True]
+    slow = api.call("GET", f"/v1/deals/{labelled}/report", role="widget", params={"via": "x"})
+    assert read == [True]                          # a query: FastAPI's
+    assert fast.status_code == slow.status_code == 200
+    assert fast.headers["content-type"] == slow.headers["content-type"] == "application/json"
+    assert fast.json() == slow.json()
+    assert [x["verdict"] for x in fast.json()["labels"]] == ["confirmed"]
+
+
+@pytest.mark.parametrize("role, headers, path, status", [
+    (None, {}, "/v1/deals/FAST-report/report", 401),                        # no token
+    (None, {"Authorization": "Bearer cq_nonsense"}, "/v1/deals/FAST-report/report", 401),
+    ("other", {}, "/v1/deals/FAST-report/report", 404),                     # another account
+    ("qa", {}, "/v1/deals/no-such-deal/report", 404),                       # no report
+])
+def test_reports_it_does_not_answer_fastapi_does(api, read, labelled, role, headers, path, status):
+    if role == "other":
+        role, headers = None, {"Authorization": f"Bearer {api.other}"}
+    r = api.call("GET", path, role=role, headers=headers)
+    assert r.status_code == status
+    assert set(r.json()["error"]) == {"code", "message"}
+    assert not any(read)
+
+
+def test_paths_that_are_not_a_report_are_left_to_fastapi(api, read, labelled):
+    assert api.call("GET", f"/v1/deals/{labelled}/report/",
+                    follow_redirects=False).status_code == 307      # FastAPI's redirect
+    assert api.call("GET", "/v1/deals//report").status_code == 404
+    assert api.call("HEAD", f"/v1/deals/{labelled}/report").status_code == 405
+    assert read == []
+
+
+def test_cors_report_requests_go_through_fastapi(api, read, labelled):
+    r = api.call("GET", f"/v1/deals/{labelled}/report", headers={"Origin": "https://acme.amocrm.ru"})
+    assert r.status_code == 200 and read == []
+    assert r.headers["access-control-allow-origin"] == "https://acme.amocrm.ru"
+
+
+def test_metrics_count_the_fast_reports(api, read, labelled):
+    def served() -> float:
+        text = api.call("GET", "/metrics").text
+        line = next((x for x in text.splitlines()
+                     if x.startswith("crmqa_requests_total")
+                     and 'route="/v1/deals/{deal_id}/report"' in x and 'status="200"' in x), None)
+        return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+    before = served()
+    assert api.call("GET", f"/v1/deals/{labelled}/report").status_code == 200
+    assert read == [True] and served() == before + 1

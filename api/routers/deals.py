@@ -64,15 +64,24 @@ async def deal_report(deal_id: str, who: Principal = Depends(allow(*EVERYONE)),
                 s: Store = Depends(store)) -> StoredReport:
     """The deal's latest report with the verdicts auditors gave on it."""
     visible(who, deal_id)
+    body = report_body(s, who, deal_id)
+    if body is None:
+        raise ApiError(404, "not_found", "по сделке ещё нет отчёта")
+    return json_response(body)
+
+
+def report_body(s: Store, who: Principal, deal_id: str) -> bytes | None:
+    """The report route's JSON answer (shared with `api.fastpath`); None when
+    the deal has no report."""
     row, labels = s.report_with_labels(who.account, deal_id)
     if row is None:
-        raise ApiError(404, "not_found", "по сделке ещё нет отчёта")
+        return None
     rep = row.report
-    return json_response(orjson.dumps({
+    return orjson.dumps({
         "deal_id": deal_id, "risk": row.risk, "scores": rep.get("scores", {}),
         "findings": rep.get("findings", []), "scored_at": _aware(row.scored_at),
         "models": row.models, "labels": [{**x._mapping, "created_at": _aware(x.created_at)}
-                                         for x in labels]}))
+                                         for x in labels]})
 
 
 def _aware(t: datetime) -> datetime:
