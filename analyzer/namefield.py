@@ -14,6 +14,7 @@ other segment is a remark to be judged as a whole.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from analyzer import lexicons
@@ -238,6 +239,13 @@ def _split_main(tokens: list[Token]) -> tuple[list[Part], list[Remark]]:
     if run:
         remarks.append(Remark(run, False))
     return parts, remarks
+
+
+@lru_cache(maxsize=16_384)
+def parsed(text: str | None, limit: int = 300) -> NameField:
+    """`parse`, cached (a CRM sends a contact again with every change of its
+    deals); the result is shared, so treat it as read-only."""
+    return parse(text, limit)
 
 
 def parse(text: str | None, limit: int = 300) -> NameField:

@@ -161,3 +161,14 @@ def test_real_names_in_other_scripts_or_spellings_are_clean(ctx, name):
 def test_a_company_in_the_name_field_is_not_a_name_and_not_a_nickname(ctx):
     assert name_codes(ctx, "ООО «Ромашка»") == {"contact.name.not_a_name"}
     assert name_codes(ctx, "ИП Иванов Иван") == set()
+
+
+def test_a_name_field_is_parsed_once_and_parsed_alike():
+    from analyzer.namefield import parse, parsed
+
+    text = "иванова мария (истеричка)"
+    once = parsed(text, 300)
+    assert parsed(text, 300) is once                      # a contact sent again: no new parse
+    fresh = parse(text, 300)
+    assert [p.token.text for p in once.name_parts] == [p.token.text for p in fresh.name_parts]
+    assert [r.text for r in once.remarks] == [r.text for r in fresh.remarks] == ["истеричка"]

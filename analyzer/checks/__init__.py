@@ -93,9 +93,9 @@ class ContactView:
 
     @cached_property
     def name(self):
-        from analyzer.namefield import parse
+        from analyzer.namefield import parsed
 
-        return parse(self.contact.name, limit=self.ctx.cfg("names.max_chars", 300))
+        return parsed(self.contact.name, limit=self.ctx.cfg("names.max_chars", 300))
 
 
 class DealView:
