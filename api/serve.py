@@ -13,7 +13,9 @@ stay connected. Dealt in turn, the split is even.
 
 A worker says "ready" on its channel once its models are loaded and gets
 connections only from then on; one that is busy (its channel full) is skipped
-for that connection. A worker that dies is started again, after a pause that
+for that connection. At start, the parent accepts only once every worker is
+ready (or STARTUP_WAIT seconds have passed with one ready): otherwise the
+first clients' connections all go to the first worker up and stay there. A worker that dies is started again, after a pause that
 grows while it keeps dying. SIGTERM or SIGINT to the parent stops accepting and
 stops the workers, each finishing the requests it holds.
 
@@ -40,6 +42,7 @@ log = logging.getLogger("crmqa.serve")
 APP = "api.app:app"
 READY = b"r"
 MAX_PAUSE = 30.0          # seconds between restarts of a worker that keeps dying
+STARTUP_WAIT = 30.0       # at most this long for every worker before accepting with those ready
 
 
 class Worker:
@@ -89,6 +92,13 @@ class Worker:
             self.proc.terminate()
 
 
+def opening(pool: list[Worker], started: float, now: float, wait: float = STARTUP_WAIT) -> bool:
+    """Whether to start accepting: every worker is ready, or `wait` has passed
+    since start and one is."""
+    ready = [w.ready for w in pool]
+    return all(ready) or (any(ready) and now - started >= wait)
+
+
 def _pause(failures: int) -> float:
     return 0.0 if failures == 0 else min(MAX_PAUSE, 0.5 * 2 ** (failures - 1))
 
@@ -120,7 +130,7 @@ def _deal(listener: socket.socket, pool: list[Worker], stopping: list, restart,
           backlog: int = 1024) -> None:
     """Accept and deal until stopped. Connections no worker can take yet wait
     here (up to `backlog`; beyond that they wait in the kernel's queue)."""
-    turn, waiting = 0, []
+    turn, waiting, started, opened = 0, [], time.monotonic(), False
     with selectors.DefaultSelector() as sel:
         for w in pool:
             sel.register(w.channel, selectors.EVENT_READ, w)
@@ -133,7 +143,8 @@ def _deal(listener: socket.socket, pool: list[Worker], stopping: list, restart,
                     quick = time.monotonic() - w.started < 60
                     pool[i] = restart(w.failures + 1 if quick else 0)
                     sel.register(pool[i].channel, selectors.EVENT_READ, pool[i])
-            _listen(sel, listener, len(waiting) < backlog)
+            opened = opened or opening(pool, started, time.monotonic())
+            _listen(sel, listener, opened and len(waiting) < backlog)
             for key, _ in sel.select(timeout=0.05 if waiting else 0.5):
                 if key.data is not None:
                     key.data.heard()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from types import SimpleNamespace
 
 import httpx
 import psutil
@@ -36,9 +37,8 @@ def hold(srv, n: int) -> list[httpx.Client]:
 
 
 def held_once_both_ready(srv, deadline: float) -> list[int]:
-    """Hold 10 connections until both workers are ready (/healthz answers as
-    soon as one is: the other may still be loading its models on a busy
-    machine) and return how they were dealt."""
+    """Hold 10 connections until both workers are ready (a restarted one may
+    still be loading its models) and return how they were dealt."""
     held = []
     while time.monotonic() < deadline and held != [5, 5]:
         clients = hold(srv, 10)                # answered all along: by the ready one
@@ -49,10 +49,29 @@ def held_once_both_ready(srv, deadline: float) -> list[int]:
     return held
 
 
-def test_held_connections_are_dealt_evenly(tmp_path):
+def test_held_connections_are_dealt_evenly_from_the_first(tmp_path):
+    """The server accepts only once both workers are ready, so the first
+    connections it answers are already split evenly."""
     with serving(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path, workers=2) as srv:
-        assert len(workers_of(srv)) == 2
-        assert held_once_both_ready(srv, time.monotonic() + 60) == [5, 5]
+        clients = hold(srv, 10)
+        try:
+            assert len(workers_of(srv)) == 2
+            assert held_per_worker(srv) == [5, 5]
+        finally:
+            for c in clients:
+                c.close()
+
+
+def test_accepting_waits_for_every_worker_or_a_while_for_one():
+    from api.serve import opening
+
+    def pool(*ready):
+        return [SimpleNamespace(ready=r) for r in ready]
+
+    assert opening(pool(True, True), started=0, now=0.1)
+    assert not opening(pool(True, False), started=0, now=5, wait=30)       # one still loading
+    assert opening(pool(True, False), started=0, now=31, wait=30)          # it takes too long
+    assert not opening(pool(False, False), started=0, now=99, wait=30)     # nobody to serve
 
 
 def test_a_killed_worker_is_replaced_and_the_service_goes_on(tmp_path):
