@@ -109,6 +109,7 @@ class FastPath:
             return None
         return await score_items(state, who, items, None, QUERIES[scope.get("query_string", b"")])
 
+
 def _report_of(scope: Scope) -> str | None:
     """The deal id of a plain GET /v1/deals/{deal_id}/report (no query)."""
     path = scope["path"]

@@ -171,7 +171,7 @@ class Store:
             if log >= restart_frames:          # writers wait meanwhile: give up soon
                 conn.exec_driver_sql(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
                 try:
-                    busy, log, done = conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").one()
+                    _, log, done = conn.exec_driver_sql("PRAGMA wal_checkpoint(RESTART)").one()
                 finally:
                     conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return log, done

@@ -212,7 +212,7 @@ def main() -> None:
                 body = bodies[(c * 7919 + n) % len(bodies)].replace(b"@ID@", f"L-{c}-{n}".encode())
                 return request("POST", "/v1/deals/score", token, body)
 
-            def report(c: int, n: int) -> bytes:          # deals the warm-up stored
+            def report(c: int, n: int) -> bytes:          # deals the scoring runs stored
                 return request("GET", f"/v1/deals/L-{c}-{n % 5}/report", token)
 
             asyncio.run(drive(port, score, opts.warm_up, opts.connections))
