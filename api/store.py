@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 import orjson
 from pydantic import ValidationError
 from sqlalchemy import Row, bindparam, create_engine, delete, event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from analyzer.schema import Deal, DealReport, explain
@@ -58,6 +58,10 @@ _LABELS_QUERY = (select(*(c for c in _LABELS.c if c.name not in ("account", "key
                  .where(_LABELS.c.account == bindparam("account"),
                         _LABELS.c.deal_id == bindparam("deal_id"))
                  .order_by(_LABELS.c.id))
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot be reached or used (said in one line, for the operator)."""
 
 
 def database_url(url: str | None = None) -> str:
@@ -142,17 +146,34 @@ class Store:
         self._tokens: dict[str, tuple[TokenRow, float]] = {}
         self._clock = time.monotonic
         self.url = database_url(url)
-        if self.url.startswith("sqlite:///"):
-            path = self.url.removeprefix("sqlite:///")
-            if path and path != ":memory:":
-                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         self.engine = create_engine(self.url, pool_pre_ping=not self.url.startswith("sqlite"),
                                     json_serializer=json_dumps, json_deserializer=json_loads)
         self.sqlite = self.engine.dialect.name == "sqlite"
         if self.sqlite:
             event.listen(self.engine, "connect", lambda conn, rec: _sqlite_pragmas(
                 conn, rec, background_checkpoints))
-        migrate.upgrade(self.engine)
+        self._open()
+
+    def _open(self) -> None:
+        """Bring the schema to the newest migration, or say in one line why the
+        database cannot be used (no password in it)."""
+        where = self.engine.url.render_as_string(hide_password=True)
+        try:
+            if self.sqlite and self.engine.url.database not in (None, "", ":memory:"):
+                os.makedirs(os.path.dirname(os.path.abspath(self.engine.url.database)),
+                            exist_ok=True)
+            if not self.sqlite:
+                with self.engine.connect() as conn:
+                    if conn.exec_driver_sql("SELECT current_schema()").scalar() is None:
+                        raise StoreUnavailable(
+                            f"хранилище {where}: ни одной схемы из search_path нет в базе; "
+                            "создайте её (CREATE SCHEMA …) или укажите другую")
+            migrate.upgrade(self.engine)
+        except DBAPIError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise StoreUnavailable(f"хранилище {where} недоступно: {reason}") from exc
+        except OSError as exc:
+            raise StoreUnavailable(f"хранилище {where} недоступно: {exc.strerror}") from exc
 
     def checkpoint(self, restart_frames: int = WAL_RESTART_FRAMES) -> tuple[int, int]:
         """Copy the SQLite WAL into the database without blocking writers

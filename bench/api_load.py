@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -47,6 +48,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -55,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 NOW = "2026-11-28T12:00:00+03:00"
 RECONNECT = 0            # requests per connection before it is reopened (0: never)
+PG_URL = os.environ.get("CRMQA_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
 def typical_deals(n: int) -> list[dict]:
@@ -75,6 +78,26 @@ def typical_deals(n: int) -> list[dict]:
             k += 7
         out.append({**deal, "comments": comments})
     return out
+
+
+@contextlib.contextmanager
+def fresh_schema(url: str | None) -> Iterator[str | None]:
+    """`postgres`: a new schema in PG_URL for this run, dropped afterwards."""
+    if url != "postgres":
+        yield url
+        return
+    from sqlalchemy import create_engine, text
+
+    schema = f"crmqa_load_{os.getpid()}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 def free_port() -> int:
@@ -183,8 +206,8 @@ def main() -> None:
     ap.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
     ap.add_argument("--reconnect", type=int, default=0,
                     help="Reopen each connection after this many requests (0: keep it).")
-    ap.add_argument("--db", help="Database URL (default: a fresh SQLite file); e.g. "
-                    "postgresql+psycopg2://postgres@127.0.0.1:5432/test?options=-csearch_path%%3Dload")
+    ap.add_argument("--db", help="Database URL (default: a fresh SQLite file), or `postgres`: "
+                    f"a fresh schema in {PG_URL}, dropped afterwards.")
     ap.add_argument("--rate", type=float, default=300,
                     help="Offered load of the paced runs, requests/s over all connections.")
     ap.add_argument("--fresh-texts", action="store_true",
@@ -203,9 +226,9 @@ def main() -> None:
         deals = [{**d, "comments": [{**c, "text": f"{c.get('text') or ''} @ID@"}
                                     for c in d["comments"]]} for d in deals]
     bodies = [json.dumps({**d, "id": "@ID@"}, ensure_ascii=False).encode() for d in deals]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, fresh_schema(opts.db) as url:
         port = free_port()
-        proc, token = start_server(Path(tmp), port, opts.workers, opts.db, opts.launcher,
+        proc, token = start_server(Path(tmp), port, opts.workers, url, opts.launcher,
                                    opts.loop)
         try:
             def score(c: int, n: int) -> bytes:

@@ -499,7 +499,13 @@ def report_cmd(
 
 
 def main() -> None:
-    app()
+    from api.store import StoreUnavailable
+
+    try:
+        app()
+    except StoreUnavailable as exc:
+        print(f"crmqa: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

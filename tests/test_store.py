@@ -6,7 +6,7 @@ import pytest
 
 from analyzer.audit import audit_deal, make_ctx
 from analyzer.schema import Deal
-from api.store import Store
+from api.store import Store, StoreUnavailable
 from training.synth import generate
 
 from .api_support import pg_answers, pg_schema
@@ -106,3 +106,35 @@ def test_the_wal_starts_over_under_steady_reads_and_writes(tmp_path):
     bounded = _wal_frames_under_readers(tmp_path, restart_frames=100)
     per_write = grown[1] - grown[0]
     assert max(bounded) <= 100 + 2 * per_write < grown[-1]                  # started over
+
+
+# -- a database that cannot be used is said in one line -----------------------
+
+def test_an_unreachable_postgres_is_one_line_without_its_password(capsys, monkeypatch):
+    from crmqa import cli
+
+    url = "postgresql+psycopg2://postgres:s3cret@127.0.0.1:9/test"   # port 9: refused
+    with pytest.raises(StoreUnavailable, match="недоступно"):
+        Store(url)
+    monkeypatch.setattr("sys.argv", ["crmqa", "token", "create", "--account", "a",
+                                     "--role", "qa", "--db", url])
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("crmqa: хранилище") and err.count("\n") == 1
+    assert "s3cret" not in err and "***" in err
+
+
+def test_a_sqlite_file_that_cannot_be_made_is_said(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(StoreUnavailable, match="недоступно"):
+        Store(f"sqlite:///{tmp_path / 'file' / 'sub' / 'x.sqlite'}")
+
+
+@pytest.mark.skipif(not pg_answers(), reason="no PostgreSQL on 127.0.0.1:5432")
+def test_a_postgres_search_path_naming_no_schema_is_said():
+    from .api_support import PG_URL
+
+    with pytest.raises(StoreUnavailable, match="CREATE SCHEMA"):
+        Store(f"{PG_URL}?options=-csearch_path%3Dno_such_schema_here")
