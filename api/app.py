@@ -85,7 +85,7 @@ def create_app(config: Settings | None = None) -> FastAPI:
         yield
         stop.set()
         app.state.store.checkpoint()
-        app.state.store.engine.dispose()
+        app.state.store.close()
 
     app = FastAPI(title="crmqa", version="1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = cfg

@@ -16,12 +16,13 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Row, bindparam, create_engine, delete, event, select
+from sqlalchemy import Connection, Row, bindparam, create_engine, delete, event, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,9 @@ _LABELS_QUERY = (select(*(c for c in _LABELS.c if c.name not in ("account", "key
                  .where(_LABELS.c.account == bindparam("account"),
                         _LABELS.c.deal_id == bindparam("deal_id"))
                  .order_by(_LABELS.c.id))
+
+
+T = TypeVar("T")
 
 
 class StoreUnavailable(RuntimeError):
@@ -152,7 +156,30 @@ class Store:
         if self.sqlite:
             event.listen(self.engine, "connect", lambda conn, rec: _sqlite_pragmas(
                 conn, rec, background_checkpoints))
+        self.reads = self.engine if self.sqlite else create_engine(
+            self.url, isolation_level="AUTOCOMMIT", json_serializer=json_dumps,
+            json_deserializer=json_loads)
         self._open()
+
+    def close(self) -> None:
+        """Close the pooled connections (the store can still be used: it reopens them)."""
+        self.engine.dispose()
+        self.reads.dispose()
+
+    def _read(self, query: Callable[[Connection], T]) -> T:
+        """Run the hot reads (a token, the widget's report) on `reads`. On
+        PostgreSQL that engine is in autocommit and does not ping a connection
+        before lending it: two round trips instead of five (~650 → ~370 µs
+        for the report). A connection the server dropped fails the query, the
+        pool is emptied and the read is run once more on a new one."""
+        try:
+            with self.reads.connect() as conn:
+                return query(conn)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        with self.reads.connect() as conn:
+            return query(conn)
 
     def _open(self) -> None:
         """Bring the schema to the newest migration, or say in one line why the
@@ -231,8 +258,7 @@ class Store:
         cached = self._tokens.get(key)
         if cached is not None and cached[1] > self._clock():
             return cached[0]
-        with self.engine.connect() as conn:
-            row = conn.execute(_TOKEN_QUERY, {"digest": key}).first()
+        row = self._read(lambda conn: conn.execute(_TOKEN_QUERY, {"digest": key}).first())
         if row is None or row.revoked_at is not None:
             self._tokens.pop(key, None)
             return None
@@ -360,9 +386,11 @@ class Store:
         """The deal's report (deal_id, risk, report, models, scored_at) and its labels, read
         in one connection without the ORM: the widget's call, about 4x cheaper."""
         key = {"account": account, "deal_id": deal_id}
-        with self.engine.connect() as c:
+
+        def query(c: Connection) -> tuple[Row | None, list[Row]]:
             row = c.execute(_REPORT_QUERY, key).first()
             return row, (c.execute(_LABELS_QUERY, key).all() if row is not None else [])
+        return self._read(query)
 
     def report_lines(self, account: str) -> Iterator[bytes]:
         """Every stored report as a `crmqa score` JSON line (sampling reads these)."""

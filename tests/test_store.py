@@ -138,3 +138,29 @@ def test_a_postgres_search_path_naming_no_schema_is_said():
 
     with pytest.raises(StoreUnavailable, match="CREATE SCHEMA"):
         Store(f"{PG_URL}?options=-csearch_path%3Dno_such_schema_here")
+
+
+@pytest.mark.skipif(not pg_answers(), reason="no PostgreSQL on 127.0.0.1:5432")
+def test_a_postgres_connection_dropped_by_the_server_costs_no_read():
+    from sqlalchemy import create_engine, text
+
+    from .api_support import PG_URL
+
+    with pg_schema() as url:
+        store = Store(url)
+        deal = next(iter(generate(1, seed=4, now=NOW)))[0]
+        store.put_deals([deal], account="acme")
+        store.put_reports([audit_deal(Deal.model_validate(deal), make_ctx(NOW))], NOW, "acme")
+        token = store.create_token("acme", "qa")
+        with store.reads.connect() as conn:                # the pooled read connection
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        admin = create_engine(PG_URL)
+        with admin.begin() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+        admin.dispose()
+        row, labels = store.report_with_labels("acme", deal["id"])
+        assert row.deal_id == deal["id"] and labels == []
+        assert store.token(token).role == "qa"
+        with store.reads.connect() as conn:
+            assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+        store.close()
