@@ -4,10 +4,30 @@ The schema is created and changed only by the migrations in `migrations/`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment, kept in UTC and read back with its offset on both databases
+    (SQLite keeps no offset: without this, times read from it are naive).
+    A naive time given to it is taken as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
@@ -19,7 +39,7 @@ class AccountRow(Base):
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     crm: Mapped[str] = mapped_column(String(16), default="none")        # amocrm | bitrix24 | none
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class TokenRow(Base):
@@ -30,8 +50,8 @@ class TokenRow(Base):
     role: Mapped[str] = mapped_column(String(16))
     digest: Mapped[str] = mapped_column(String(64), unique=True)         # sha256 of the token
     name: Mapped[str | None] = mapped_column(String(128))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class DealRow(Base):
@@ -42,8 +62,8 @@ class DealRow(Base):
     manager_id: Mapped[str | None] = mapped_column(String(128), index=True)
     team: Mapped[str | None] = mapped_column(String(256))
     status: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     body: Mapped[dict] = mapped_column(JSON)
 
 
@@ -56,7 +76,7 @@ class ReportRow(Base):
     report: Mapped[dict] = mapped_column(JSON)                 # the DealReport as JSON
     models: Mapped[dict] = mapped_column(JSON)                 # model name → version scored with
     features: Mapped[dict | None] = mapped_column(JSON)        # risk features (retraining)
-    scored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scored_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SampleRow(Base):
@@ -68,7 +88,7 @@ class SampleRow(Base):
     day: Mapped[str] = mapped_column(String(10))
     seed: Mapped[int] = mapped_column(Integer)
     summary: Mapped[dict] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class SampleItemRow(Base):
@@ -96,7 +116,7 @@ class LabelRow(Base):
     value: Mapped[dict | None] = mapped_column(JSON)
     auditor: Mapped[str | None] = mapped_column(String(128))
     inclusion_probability: Mapped[float | None] = mapped_column(Float)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class EventRow(Base):
@@ -106,7 +126,7 @@ class EventRow(Base):
 
     account: Mapped[str] = mapped_column(String(128), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class JobRow(Base):
@@ -121,5 +141,5 @@ class JobRow(Base):
     status: Mapped[str] = mapped_column(String(16))         # queued | running | done | failed
     stage: Mapped[str | None] = mapped_column(String(32))
     result: Mapped[dict | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

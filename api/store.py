@@ -72,11 +72,6 @@ def database_url(url: str | None = None) -> str:
     return url or os.environ.get("CRMQA_DB_URL") or DEFAULT_URL
 
 
-def utc(t: datetime | None) -> datetime | None:
-    """SQLite drops offsets: store every time as UTC so order and filters hold."""
-    return t.astimezone(UTC) if t else None
-
-
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -121,14 +116,14 @@ def _sqlite_pragmas(dbapi_conn, _record, background_checkpoints: bool = False) -
 def _deal_values(account: str, deal: Deal, raw: dict) -> dict:
     return {"account": account, "id": deal.id, "manager_id": deal.manager_id,
             "team": deal.manager.team if deal.manager else None, "status": deal.status,
-            "created_at": utc(deal.created_at), "updated_at": now(), "body": raw}
+            "created_at": deal.created_at, "updated_at": now(), "body": raw}
 
 
 def _report_values(account: str, report: DealReport, scored_at: datetime,
                    models: dict | None = None) -> dict:
     return {"account": account, "deal_id": report.deal_id, "risk": report.risk,
             "report": report.model_dump(mode="json", exclude_none=True),
-            "models": models or {}, "scored_at": utc(scored_at)}
+            "models": models or {}, "scored_at": scored_at}
 
 
 def _deal_row(account: str, deal: Deal, raw: dict) -> DealRow:

@@ -164,3 +164,17 @@ def test_a_postgres_connection_dropped_by_the_server_costs_no_read():
         with store.reads.connect() as conn:
             assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
         store.close()
+
+
+def test_times_read_back_from_sqlite_are_the_same_moments_with_their_offset(tmp_path):
+    from datetime import UTC, datetime, timedelta, timezone
+
+    store = Store(f"sqlite:///{tmp_path / 'crmqa.sqlite'}")
+    msk = datetime(2026, 11, 28, 12, 0, tzinfo=timezone(timedelta(hours=3)))
+    deal = next(iter(generate(1, seed=5, now=NOW)))[0]
+    store.put_deals([deal])
+    store.put_reports([audit_deal(Deal.model_validate(deal), make_ctx(NOW))], msk)
+    row, _ = store.report_with_labels("default", deal["id"])
+    assert row.scored_at == msk and row.scored_at.utcoffset() == timedelta(0)
+    created = store.token(store.create_token("default", "qa")).created_at
+    assert created.tzinfo is not None and abs(datetime.now(UTC) - created) < timedelta(minutes=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -79,11 +78,5 @@ def report_body(s: Store, who: Principal, deal_id: str) -> bytes | None:
     rep = row.report
     return orjson.dumps({
         "deal_id": deal_id, "risk": row.risk, "scores": rep.get("scores", {}),
-        "findings": rep.get("findings", []), "scored_at": _aware(row.scored_at),
-        "models": row.models, "labels": [{**x._mapping, "created_at": _aware(x.created_at)}
-                                         for x in labels]})
-
-
-def _aware(t: datetime) -> datetime:
-    """SQLite keeps UTC times without their offset: give it back."""
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+        "findings": rep.get("findings", []), "scored_at": row.scored_at,
+        "models": row.models, "labels": [dict(x._mapping) for x in labels]})
