@@ -60,7 +60,7 @@ class FastPath:
 
     async def _score(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope["headers"])
-        if b"authorization" not in headers or not self._plain(headers):
+        if not _direct(headers) or not self._plain(headers):
             await self.app(scope, receive, send)
             return
         body, complete = await _read(receive)
@@ -71,9 +71,7 @@ class FastPath:
         await _send_json(scope, send, ROUTE, answer)
 
     async def _report(self, scope: Scope, receive: Receive, send: Send, deal_id: str) -> None:
-        headers = dict(scope["headers"])
-        answer = (b"authorization" in headers and b"origin" not in headers
-                  and self._report_answer(scope, deal_id))
+        answer = _direct(dict(scope["headers"])) and self._report_answer(scope, deal_id)
         if not answer:
             await self.app(scope, receive, send)
             return
@@ -81,7 +79,7 @@ class FastPath:
 
     def _plain(self, headers: dict) -> bool:
         length = headers.get(b"content-length", b"")
-        return (b"origin" not in headers and length.isdigit() and int(length) <= self.limit
+        return (length.isdigit() and int(length) <= self.limit
                 and headers.get(b"content-type", b"").lower() in JSON_TYPES)
 
     @staticmethod
@@ -108,6 +106,11 @@ class FastPath:
         except (ApiError, orjson.JSONDecodeError):
             return None
         return await score_items(state, who, items, None, QUERIES[scope.get("query_string", b"")])
+
+
+def _direct(headers: dict) -> bool:
+    """A bearer call (a token is presented), not a browser's cross-origin one."""
+    return b"authorization" in headers and b"origin" not in headers
 
 
 def _report_of(scope: Scope) -> str | None:
