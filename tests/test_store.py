@@ -108,6 +108,37 @@ def test_the_wal_starts_over_under_steady_reads_and_writes(tmp_path):
     assert max(bounded) <= 100 + 2 * per_write < grown[-1]                  # started over
 
 
+def test_the_restart_comes_after_passive_passes_have_caught_up(tmp_path):
+    """Writers wait while a RESTART copies what is left: passive passes first
+    copy what was written meanwhile, until little is (here: a big write lands
+    during each of the first two passes)."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    path = tmp_path / "catch-up.sqlite"
+    store = Store(f"sqlite:///{path}", background_checkpoints=True)
+    batch = [d for d, _ in generate(30, seed=4, now=NOW)]
+    store.put_deals(batch)
+    pragmas, writes = [], iter(range(2))
+
+    def after(conn, cursor, statement, *_):
+        if "wal_checkpoint" in statement:
+            pragmas.append(statement.split("(")[1].rstrip(")"))
+            i = next(writes, None) if pragmas[-1] == "PASSIVE" else None
+            if i is not None:          # another writer, while the checkpoint runs
+                other = sqlite3.connect(path, timeout=10)
+                other.execute("CREATE TABLE IF NOT EXISTS filler (x BLOB)")
+                other.executemany("INSERT INTO filler VALUES (?)", [(b"x" * 4000,)] * 400)
+                other.commit()
+                other.close()
+    event.listen(store.engine, "after_cursor_execute", after)
+    log, done = store.checkpoint(restart_frames=1)
+    assert pragmas == ["PASSIVE", "PASSIVE", "PASSIVE", "RESTART"] and log == done
+    store.put_deals(batch[:1])
+    assert store.checkpoint(restart_frames=10**9)[0] < log / 4       # the WAL started over
+
+
 # -- a database that cannot be used is said in one line -----------------------
 
 def test_an_unreachable_postgres_is_one_line_without_its_password(capsys, monkeypatch):
