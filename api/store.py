@@ -165,7 +165,7 @@ class Store:
     def _read(self, query: Callable[[Connection], T]) -> T:
         """Run the hot reads (a token, the widget's report) on `reads`. On
         PostgreSQL that engine is in autocommit and does not ping a connection
-        before lending it: two round trips instead of five (~650 → ~370 µs
+        before lending it: two round trips instead of five (~650 → ~400 µs
         for the report). A connection the server dropped fails the query, the
         pool is emptied and the read is run once more on a new one."""
         try:

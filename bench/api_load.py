@@ -57,7 +57,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 NOW = "2026-11-28T12:00:00+03:00"
 RECONNECT = 0            # requests per connection before it is reopened (0: never)
-PG_URL = os.environ.get("CRMQA_BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
 
 def typical_deals(n: int) -> list[dict]:
@@ -82,22 +81,15 @@ def typical_deals(n: int) -> list[dict]:
 
 @contextlib.contextmanager
 def fresh_schema(url: str | None) -> Iterator[str | None]:
-    """`postgres`: a new schema in PG_URL for this run, dropped afterwards."""
+    """`postgres`: a new schema in the tests' PostgreSQL (CRMQA_TEST_PG_URL) for
+    this run, dropped afterwards."""
     if url != "postgres":
         yield url
         return
-    from sqlalchemy import create_engine, text
+    from tests.api_support import pg_schema
 
-    schema = f"crmqa_load_{os.getpid()}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with pg_schema("crmqa_load") as schema_url:
+        yield schema_url
 
 
 def free_port() -> int:
@@ -207,7 +199,8 @@ def main() -> None:
     ap.add_argument("--reconnect", type=int, default=0,
                     help="Reopen each connection after this many requests (0: keep it).")
     ap.add_argument("--db", help="Database URL (default: a fresh SQLite file), or `postgres`: "
-                    f"a fresh schema in {PG_URL}, dropped afterwards.")
+                    "a fresh schema in CRMQA_TEST_PG_URL (default 127.0.0.1:5432/test), "
+                    "dropped afterwards.")
     ap.add_argument("--rate", type=float, default=300,
                     help="Offered load of the paced runs, requests/s over all connections.")
     ap.add_argument("--fresh-texts", action="store_true",

@@ -33,8 +33,10 @@ def pg_answers() -> bool:
 
 
 @contextlib.contextmanager
-def pg_schema():
-    schema = f"crmqa_test_{uuid.uuid4().hex[:8]}"
+def pg_schema(prefix: str = "crmqa_test"):
+    """A new schema in PG_URL, dropped afterwards; yields a URL whose search_path
+    names it (also used by `bench/api_load.py --db postgres`)."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL)
     with admin.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
